@@ -1,0 +1,42 @@
+"""The Celery app: queues, routing and the beat schedule. Tasks know nothing about deployment."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+CPU = "cpu"  # probe, analysis, summaries, rendering
+GPU = "gpu"  # Whisper, embeddings (falls back to CPU where there is no CUDA)
+IO = "io"  # uploads, downloads, archive, webhooks' follow-up work
+QUEUES = (CPU, GPU, IO)
+
+app = Celery("stream_studio")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.task_queues = [Queue(name, routing_key=name) for name in QUEUES]
+app.conf.task_default_queue = CPU
+# First match wins: exact names, then globs in this order.
+app.conf.task_routes = {
+    "pipeline.tasks.heartbeat": {"queue": CPU},
+    "transcription.tasks.transcribe_*": {"queue": GPU},
+    "transcription.tasks.embed_*": {"queue": GPU},
+    "rendering.tasks.publish_*": {"queue": IO},
+    "rendering.tasks.archive_*": {"queue": IO},
+    "streams.tasks.archive_*": {"queue": IO},
+    "streams.tasks.download_*": {"queue": IO},
+    "chat.tasks.*": {"queue": IO},
+    "*": {"queue": CPU},
+}
+app.conf.beat_schedule = {
+    "purge-expired-chat": {
+        "task": "chat.tasks.purge_expired_messages",
+        "schedule": crontab(minute=17, hour=3),
+    },
+    "fail-stale-pipeline-runs": {
+        "task": "pipeline.tasks.fail_stale_runs",
+        "schedule": crontab(minute="*/15"),
+    },
+}
+app.autodiscover_tasks()

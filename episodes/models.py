@@ -1,0 +1,95 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from episodes.cutlist import CutListError, validate_cut_list
+from streams.timefmt import format_hms
+
+
+def validate_cut_list_field(value) -> None:
+    if value in (None, {}):
+        return
+    try:
+        validate_cut_list(value)
+    except CutListError as error:
+        raise ValidationError(str(error)) from error
+
+
+def validate_tracks(value) -> None:
+    if not isinstance(value, list):
+        raise ValidationError("tracks must be a list of {start, end} objects")
+    for index, track in enumerate(value):
+        if not isinstance(track, dict) or set(track) != {"start", "end"}:
+            raise ValidationError(f"/{index}: each track is exactly {{start, end}}")
+        start, end = track["start"], track["end"]
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (start, end)):
+            raise ValidationError(f"/{index}: start and end are numbers of seconds")
+        if start < 0 or end <= start:
+            raise ValidationError(f"/{index}: needs 0 <= start < end (got {start}..{end})")
+
+
+class Project(models.Model):
+    """A piece of editing work: a set of episodes cut from one or more streams."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="projects")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    series = models.ForeignKey(
+        "streams.Series", null=True, blank=True, on_delete=models.SET_NULL, related_name="projects"
+    )
+    streams = models.ManyToManyField("streams.Stream", blank=True, related_name="projects")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Episode(models.Model):
+    """A finished piece cut from a stream: its tracks on the stream timeline and its cut list."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed"
+        DRAFT = "draft"
+        READY = "ready", "ready to render"
+        RENDERING = "rendering"
+        RENDERED = "rendered"
+        UPLOADING = "uploading"
+        THROTTLED = "throttled"
+        UPLOADED = "uploaded"
+        FAILED = "failed"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="episodes")
+    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.SET_NULL, related_name="episodes")
+    stream = models.ForeignKey("streams.Stream", on_delete=models.CASCADE, related_name="episodes")
+    order = models.PositiveIntegerField(default=1)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    tracks = models.JSONField(
+        default=list, blank=True, validators=[validate_tracks], help_text='[{"start": s, "end": s}] on the stream timeline'
+    )
+    cut_list = models.JSONField(
+        default=dict, blank=True, validators=[validate_cut_list_field], help_text="Cut list 1.0.0 (CONTRACTS.md §1)"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    rendered_file = models.FileField(upload_to="renders/", blank=True, max_length=500)
+    youtube_video_id = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["stream", "order"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def duration(self) -> float:
+        return sum(track["end"] - track["start"] for track in self.tracks or [])
+
+    @property
+    def duration_hms(self) -> str:
+        return format_hms(self.duration)
