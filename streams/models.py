@@ -108,3 +108,7 @@ class VideoClip(models.Model):
     @property
     def start_hms(self) -> str:
         return format_hms(self.start_time)
+
+
+# Analysis results live in their own module (issue 3); imported here so Django registers them.
+from streams.analysis.models import ClipAnalysis  # noqa: E402, F401

