@@ -133,17 +133,16 @@ def scan_audio(
             if progress and expected_duration:
                 progress(min(100.0, detector.duration / expected_duration * 100))
     except FFmpegError as error:
-        raise AudioDecodeError(f"{Path(path).name}: audio track {track} cannot be decoded: {error}") from error
+        raise AudioDecodeError(f"audio track {track} cannot be decoded: {error}") from error
     finally:
         if sink is not None:
             sink.close()
     duration = detector.duration
     if duration == 0:
-        raise AudioDecodeError(f"{Path(path).name}: audio track {track} holds no decodable audio")
+        raise AudioDecodeError(f"audio track {track} holds no decodable audio")
     if expected_duration and duration < expected_duration - max(1.0, 0.02 * expected_duration):
         raise AudioDecodeError(
-            f"{Path(path).name}: audio track {track} stops at {duration:.3f} s of {expected_duration:.3f} s "
-            "(truncated or corrupt)"
+            f"audio track {track} stops at {duration:.3f} s of {expected_duration:.3f} s (truncated or corrupt)"
         )
     silences = detector.finish()
     return AudioScan(

@@ -67,7 +67,7 @@ def clip_analyse(
                 progress=(lambda percent: progress(percent * 0.9)) if progress else None,
             )
         except AudioDecodeError as error:
-            raise AnalysisError(str(error)) from error
+            raise AnalysisError(f"{clip.original_name}: {error}") from error
         thumbs: list[tuple[float, Path]] = []
         if clip.video_codec:
             try:
