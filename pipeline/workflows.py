@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from celery import chain, group
+from celery import chord, group
 from django.db import transaction
 
 from pipeline.models import PipelineRun, RunStatus, StepRun, StepStatus
@@ -60,12 +60,16 @@ def stages(run: PipelineRun, *, audio_track: int | None = None) -> list[tuple[An
 
 
 def build_stream_chain(run: PipelineRun, *, audio_track: int | None = None):
-    """group(analyse per clip) | group(transcribe per clip) | finish: immutable signatures."""
-    parts = []
-    for task, calls in stages(run, audio_track=audio_track):
-        signatures = [task.si(*args) for args in calls]
-        parts.append(signatures[0] if task.name.endswith("finish_processing") else group(signatures))
-    return chain(*parts)
+    """chord(analyse per clip) -> chord(transcribe per clip) -> finish, from immutable signatures.
+
+    Written out as the nested chords Celery would make of ``group | group | task`` anyway, so the
+    shape is explicit: each group's members run in parallel and the next stage starts when all are done.
+    """
+    *groups, (finish, [finish_args]) = stages(run, audio_track=audio_track)
+    workflow = finish.si(*finish_args)
+    for task, calls in reversed(groups):
+        workflow = chord(group([task.si(*args) for args in calls]), workflow)
+    return workflow
 
 
 def create_process_run(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 
-def _timestamp(seconds: float, separator: str) -> str:
+def format_timestamp(seconds: float, separator: str) -> str:
     millis = max(0, int(round(seconds * 1000)))
     hours, millis = divmod(millis, 3_600_000)
     minutes, millis = divmod(millis, 60_000)
@@ -25,7 +25,7 @@ def _cues(segments: Iterable[Mapping], offset: float) -> list[tuple[float, float
 def to_srt(segments: Iterable[Mapping], *, offset: float = 0.0) -> str:
     """SubRip: numbered cues, ``HH:MM:SS,mmm``. ``offset`` shifts clip times onto the stream timeline."""
     blocks = [
-        f"{number}\n{_timestamp(start, ',')} --> {_timestamp(end, ',')}\n{text}\n"
+        f"{number}\n{format_timestamp(start, ',')} --> {format_timestamp(end, ',')}\n{text}\n"
         for number, (start, end, text) in enumerate(_cues(segments, offset), start=1)
     ]
     return "\n".join(blocks)
@@ -34,6 +34,7 @@ def to_srt(segments: Iterable[Mapping], *, offset: float = 0.0) -> str:
 def to_vtt(segments: Iterable[Mapping], *, offset: float = 0.0) -> str:
     """WebVTT: a ``WEBVTT`` header, ``HH:MM:SS.mmm`` cues."""
     blocks = [
-        f"{_timestamp(start, '.')} --> {_timestamp(end, '.')}\n{text}\n" for start, end, text in _cues(segments, offset)
+        f"{format_timestamp(start, '.')} --> {format_timestamp(end, '.')}\n{text}\n"
+        for start, end, text in _cues(segments, offset)
     ]
     return "WEBVTT\n\n" + "\n".join(blocks)

@@ -1,0 +1,184 @@
+"""The stream processing chain: its order, and real runs through real Celery workers."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+
+import pytest
+from asgiref.sync import async_to_sync
+from celery import chord
+from channels.layers import get_channel_layer
+from django.core.files.storage import default_storage
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from pipeline.models import PipelineRun, StepRun
+from pipeline.notify import user_group
+from pipeline.workflows import build_stream_chain, create_process_run, start_stream_processing
+from streams.analysis.services import clip_analyse
+from tests.conftest import start_worker, stop_worker
+from tests.transcription.conftest import SPEECH, SPEECH_TEXT
+from transcription.models import Segment, Transcript
+from transcription.wer import word_error_rate
+
+
+def wait_finished(run_id: int, timeout: float = 240) -> PipelineRun:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = PipelineRun.objects.get(id=run_id)
+        if run.is_finished:
+            return run
+        time.sleep(0.2)
+    raise AssertionError(f"run {run_id} still {PipelineRun.objects.get(id=run_id).status} after {timeout} s")
+
+
+@pytest.mark.django_db
+def test_chain_is_analysis_group_then_transcription_group_then_finish(ingest, make_video):
+    stream = ingest(make_video("a.mp4", seconds=1, size="64x36"), make_video("b.mp4", seconds=1, size="64x36"))
+    run = create_process_run(stream, owner=stream.owner)
+
+    workflow = build_stream_chain(run)
+
+    analyse, transcribe, finish = workflow.tasks, workflow.body.tasks, workflow.body.body
+    steps = {step.id: step for step in run.steps.all()}
+    assert isinstance(workflow, chord) and isinstance(workflow.body, chord)
+    assert [(s.task, steps[s.args[0]].name, steps[s.args[0]].clip.original_name) for s in analyse] == [
+        ("streams.tasks.analyse_clip", "analyse", "a.mp4"),
+        ("streams.tasks.analyse_clip", "analyse", "b.mp4"),
+    ]
+    assert [(s.task, steps[s.args[0]].name) for s in transcribe] == [
+        ("transcription.tasks.transcribe_clip", "transcribe"),
+    ] * 2
+    assert (finish.task, finish.args) == ("streams.tasks.finish_processing", (run.id,))
+    assert all(s.immutable for s in [*analyse, *transcribe, finish])
+
+
+@pytest.mark.django_db
+def test_only_the_named_step_is_planned_and_bad_steps_are_refused(speech_stream):
+    run = create_process_run(speech_stream, owner=speech_stream.owner, steps=("transcribe",))
+    workflow = build_stream_chain(run)
+    assert [s.task for s in workflow.tasks] == ["transcription.tasks.transcribe_clip"]
+    assert workflow.body.task == "streams.tasks.finish_processing"
+    with pytest.raises(ValueError, match="unknown step"):
+        create_process_run(speech_stream, owner=speech_stream.owner, steps=("render",))
+
+
+async def _received(layer, channel: str) -> list[dict]:
+    messages = []
+    while True:
+        try:
+            messages.append(await asyncio.wait_for(layer.receive(channel), timeout=2))
+        except TimeoutError:
+            return messages
+
+
+@pytest.mark.slow
+def test_stream_is_analysed_and_transcribed_by_workers_with_live_status(
+    transactional_db, celery_worker, ingest, speech_video, make_video, user
+):
+    # given two clips: the speech sample, and a recording whose file is cut short after ingest
+    broken_source = make_video("broken.mkv", seconds=25, speech=SPEECH, size="64x36", rate=5)
+    stream = ingest(speech_video, broken_source)
+    broken = stream.clips.get(original_name="broken.mkv")
+    stored = default_storage.path(broken.file.name)
+    data = open(stored, "rb").read()
+    os.unlink(stored)  # ingest may hard-link the session's media: never cut the shared file
+    open(stored, "wb").write(data[: len(data) // 2])
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(user_group(user.id), channel)
+
+    # when
+    run = start_stream_processing(stream.id, user)
+    run = wait_finished(run.id)
+
+    # then the good clip is transcribed, the broken one fails alone with a message naming it and the step
+    good = stream.clips.get(original_name="talk.mp4")
+    assert word_error_rate(SPEECH_TEXT, Transcript.objects.get(clip=good).text) < 0.15
+    assert not Transcript.objects.filter(clip=broken).exists()
+    assert run.status == "failed"
+    assert "broken.mkv / analyse: broken.mkv: audio track 0 stops at" in run.error
+    steps = {(s.clip.original_name, s.name): s.status for s in run.steps.select_related("clip")}
+    assert steps == {
+        ("talk.mp4", "analyse"): "completed",
+        ("broken.mkv", "analyse"): "failed",
+        ("talk.mp4", "transcribe"): "completed",
+        ("broken.mkv", "transcribe"): "skipped",
+    }
+    # and the owner's websocket group saw the lifecycle with a moving percentage
+    updates = [m["task"] for m in async_to_sync(_received)(layer, channel) if m["task"]["id"] == run.id]
+    statuses, progress = [u["status"] for u in updates], [u["progress"] for u in updates]
+    assert list(dict.fromkeys(statuses)) == ["analysing", "transcribing", "failed"]
+    assert len(set(progress)) > 4
+
+
+@pytest.mark.slow
+def test_reprocess_command_replaces_the_transcript(transactional_db, celery_worker, speech_stream, capsys):
+    call_command("reprocess", str(speech_stream.id), "--timeout", "240")
+    clip = speech_stream.clips.get()
+    segments = list(Segment.objects.filter(transcript__clip=clip).values_list("start", "text"))
+
+    call_command("reprocess", speech_stream.title, "--step", "transcribe", "--timeout", "240")
+
+    assert list(Segment.objects.filter(transcript__clip=clip).values_list("start", "text")) == segments
+    assert Transcript.objects.filter(clip=clip).count() == 1
+    out = capsys.readouterr().out
+    assert "Pipeline run" in out and "completed (100%)" in out and "[00:00:07." in out and "wooden house" in out
+    assert PipelineRun.objects.filter(stream=speech_stream, kind="process").count() == 2
+
+
+@pytest.mark.django_db
+def test_reprocess_here_runs_without_workers_and_reports_bad_input(speech_stream, capsys):
+    call_command("reprocess", str(speech_stream.id), "--here")
+    assert "wooden house" in capsys.readouterr().out
+
+    with pytest.raises(CommandError, match="no stream with id or title 'nope'"):
+        call_command("reprocess", "nope")
+    with pytest.raises(CommandError, match="audio track 4 does not exist"):
+        call_command("reprocess", str(speech_stream.id), "--here", "--step", "analyse", "--track", "4")
+
+
+@pytest.mark.slow
+def test_worker_killed_mid_transcription_redelivers_without_duplicates(transactional_db, speech_stream):
+    from transcription.tasks import transcribe_clip
+
+    clip = speech_stream.clips.get()
+    clip_analyse(clip_id=clip.id)
+    run = create_process_run(speech_stream, owner=speech_stream.owner, steps=("transcribe",))
+    step = run.steps.get()
+    queue = f"killtest-{os.getpid()}"
+    # A private queue: no other worker of the session can take the task.
+    first = start_worker(queues=queue, name="doomed")
+    try:
+        transcribe_clip.apply_async(args=[step.id], queue=queue)
+        deadline = time.monotonic() + 120
+        while StepRun.objects.get(id=step.id).status != "running":
+            assert time.monotonic() < deadline, "the worker never started the transcription"
+            time.sleep(0.05)
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+        assert StepRun.objects.get(id=step.id).status == "running", "killed too late: the step had finished"
+        assert not Transcript.objects.filter(clip=clip).exists()
+    finally:
+        stop_worker(first, signal.SIGKILL)
+
+    # Redis redelivers an unacknowledged message after the visibility timeout: make it short for the new worker.
+    time.sleep(1.5)
+    second = start_worker(queues=queue, name="rescuer", extra_env={"CELERY_VISIBILITY_TIMEOUT": "1"})
+    try:
+        deadline = time.monotonic() + 180
+        while StepRun.objects.get(id=step.id).status != "completed":
+            assert time.monotonic() < deadline, "the task was not redelivered"
+            time.sleep(0.2)
+    finally:
+        stop_worker(second)
+
+    step.refresh_from_db()
+    assert step.attempts == 2
+    transcript = Transcript.objects.get(clip=clip)
+    indexes = list(transcript.segments.values_list("index", flat=True))
+    assert indexes == list(range(len(indexes))) and len(indexes) >= 4
+    assert word_error_rate(SPEECH_TEXT, transcript.text) < 0.15
