@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 HEADER_ID = "Twitch-Eventsub-Message-Id"
 HEADER_TIMESTAMP = "Twitch-Eventsub-Message-Timestamp"
@@ -70,6 +70,21 @@ def sign(secret: str | bytes, message_id: str, timestamp: str, body: bytes) -> s
     key = secret.encode() if isinstance(secret, str) else secret
     digest = hmac.new(key, message_id.encode() + timestamp.encode() + body, hashlib.sha256).hexdigest()
     return SIGNATURE_PREFIX + digest
+
+
+def message_headers(secret: str | bytes, body: bytes, *, message_id: str, timestamp: str, message_type: str) -> dict:
+    """The headers Twitch sends with ``body`` (the sender's side: fakes, tests, the load benchmark)."""
+    return {
+        HEADER_ID: message_id,
+        HEADER_TIMESTAMP: timestamp,
+        HEADER_SIGNATURE: sign(secret, message_id, timestamp, body),
+        HEADER_TYPE: message_type,
+    }
+
+
+def format_timestamp(moment: datetime) -> str:
+    """RFC3339 in UTC with nanoseconds, as Twitch writes it."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f000Z")
 
 
 def parse_timestamp(value: str) -> datetime:
