@@ -92,10 +92,11 @@ def subscription_create(*, owner, callback_url: str) -> EventSubSubscription:
     # Twitch may verify the callback before we get here; the webhook then found no row, so keep its answer.
     subscription, _ = EventSubSubscription.objects.get_or_create(
         twitch_id=record["id"],
-        defaults={"owner": owner, "link": link, "type": record.get("type", CHAT_MESSAGE_TYPE),
-                  "version": record.get("version", CHAT_MESSAGE_VERSION), "condition": record.get("condition", condition),
-                  "callback_url": callback_url, "status": status_from_twitch(twitch_status),
-                  "twitch_status": twitch_status},
+        defaults={
+            "owner": owner, "link": link, "type": record.get("type", CHAT_MESSAGE_TYPE),
+            "version": record.get("version", CHAT_MESSAGE_VERSION), "condition": record.get("condition", condition),
+            "callback_url": callback_url, "status": status_from_twitch(twitch_status), "twitch_status": twitch_status,
+        },
     )
     return subscription
 
@@ -173,8 +174,9 @@ def chat_messages_store(*, items: list[bytes]) -> StoreResult:
             # The webhook validated these; only a hand-pushed or corrupted item lands here.
             log.warning("dropping malformed chat notification: %s", error)
             malformed += 1
+    subscription_ids = {subscription_id for subscription_id, _ in parsed}
     by_subscription = dict(
-        EventSubSubscription.objects.filter(twitch_id__in={sub for sub, _ in parsed}).values_list("twitch_id", "owner_id")
+        EventSubSubscription.objects.filter(twitch_id__in=subscription_ids).values_list("twitch_id", "owner_id")
     )
     missing = {fields["broadcaster_user_id"] for sub, fields in parsed if sub not in by_subscription}
     by_broadcaster = (

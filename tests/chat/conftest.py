@@ -255,20 +255,10 @@ def post_eventsub(client, eventsub_secret, clean_inbox):
 
 
 @pytest.fixture
-def streamer(django_user_model):
-    return django_user_model.objects.create_user(username="streamer", password="pw-streamer-1")
-
-
-@pytest.fixture
-def other_streamer(django_user_model):
-    return django_user_model.objects.create_user(username="other", password="pw-other-1")
-
-
-@pytest.fixture
-def link(streamer):
+def link(user):
     from chat.models import TwitchLink
 
-    return TwitchLink.objects.create(owner=streamer, twitch_user_id="1971641", login="streamer", display_name="Streamer")
+    return TwitchLink.objects.create(owner=user, twitch_user_id="1971641", login="streamer", display_name="Streamer")
 
 
 @pytest.fixture

@@ -13,19 +13,19 @@ pytestmark = pytest.mark.django_db
 CALLBACK = "https://studio.example.com/twitch/eventsub/"
 
 
-def test_link_by_login_stores_twitchs_user_id(fake_twitch, streamer):
-    link = services.twitch_link_create(owner=streamer, login=" Streamer ")
+def test_link_by_login_stores_twitchs_user_id(fake_twitch, user):
+    link = services.twitch_link_create(owner=user, login=" Streamer ")
     assert (link.twitch_user_id, link.login, link.display_name) == ("1971641", "streamer", "Streamer")
 
 
-def test_linking_an_unknown_login_says_so(fake_twitch, streamer):
+def test_linking_an_unknown_login_says_so(fake_twitch, user):
     with pytest.raises(ChatError, match="no Twitch user with login 'ghost'"):
-        services.twitch_link_create(owner=streamer, login="ghost")
+        services.twitch_link_create(owner=user, login="ghost")
 
 
-def test_an_account_linked_to_someone_else_is_refused(fake_twitch, link, other_streamer):
+def test_an_account_linked_to_someone_else_is_refused(fake_twitch, link, other_user):
     with pytest.raises(ChatError, match="already linked"):
-        services.twitch_link_create(owner=other_streamer, login="streamer")
+        services.twitch_link_create(owner=other_user, login="streamer")
 
 
 def test_subscribe_creates_a_pending_chat_subscription_at_twitch(fake_twitch, link, eventsub_secret):
@@ -49,9 +49,9 @@ def test_subscribe_refuses_what_twitch_would_refuse(fake_twitch, link, settings,
     assert fake_twitch.subscriptions == {}
 
 
-def test_subscribe_without_a_link_says_what_to_do(fake_twitch, streamer, eventsub_secret):
+def test_subscribe_without_a_link_says_what_to_do(fake_twitch, user, eventsub_secret):
     with pytest.raises(ChatError, match="link a Twitch account first"):
-        services.subscription_create(owner=streamer, callback_url=CALLBACK)
+        services.subscription_create(owner=user, callback_url=CALLBACK)
 
 
 def test_twitch_refusal_becomes_a_chat_error(fake_twitch, link, eventsub_secret):
@@ -100,8 +100,8 @@ def _item(make_chat_body, **fields):
     return inbox.payload("2026-05-01T12:00:00.5Z", json.dumps(make_chat_body(**fields)).encode())
 
 
-def test_store_assigns_owner_by_subscription_then_by_channel(make_chat_body, subscription, other_streamer):
-    TwitchLink.objects.create(owner=other_streamer, twitch_user_id="5550001", login="otherstreamer")
+def test_store_assigns_owner_by_subscription_then_by_channel(make_chat_body, subscription, other_user):
+    TwitchLink.objects.create(owner=other_user, twitch_user_id="5550001", login="otherstreamer")
     items = [
         _item(make_chat_body, message_id="a", subscription_id="sub-1"),
         _item(make_chat_body, message_id="b", subscription_id="unknown-sub", broadcaster_id="5550001"),
@@ -113,7 +113,7 @@ def test_store_assigns_owner_by_subscription_then_by_channel(make_chat_body, sub
 
     assert (result.stored, result.unowned, result.malformed) == (2, 1, 1)
     owners = dict(ChatMessage.objects.values_list("twitch_message_id", "owner__username"))
-    assert owners == {"a": "streamer", "b": "other"}
+    assert owners == {"a": "streamer", "b": "rival"}
     assert ChatMessage.objects.get(twitch_message_id="a").sent_at == datetime(2026, 5, 1, 12, 0, 0, 500000, tzinfo=UTC)
 
 
@@ -137,11 +137,11 @@ def test_drain_in_batches_stores_everything_once(make_chat_body, subscription, c
     assert clean_inbox.llen(inbox.INBOX) == 0
 
 
-def test_purge_deletes_only_messages_past_retention(streamer, settings):
+def test_purge_deletes_only_messages_past_retention(user, settings):
     settings.CHAT_RETENTION_DAYS = 30
     now = timezone.now()
     for name, age in (("old", 31), ("edge", 29), ("new", 0)):
-        message = ChatMessage.objects.create(owner=streamer, twitch_message_id=name, broadcaster_user_id="1",
+        message = ChatMessage.objects.create(owner=user, twitch_message_id=name, broadcaster_user_id="1",
                                              text=name, sent_at=now - timedelta(days=age))
         ChatMessage.objects.filter(pk=message.pk).update(received_at=now - timedelta(days=age))
 
