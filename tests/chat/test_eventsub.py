@@ -3,8 +3,8 @@
 import json
 import subprocess
 import sys
-from pathlib import Path
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
