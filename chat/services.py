@@ -16,6 +16,7 @@ from chat.eventsub import CHAT_MESSAGE_TYPE, CHAT_MESSAGE_VERSION, EventSubError
 from chat.helix import HelixClient, HelixError
 from chat.inbox import DRAIN_SCHEDULED, INBOX, PROCESSING_TTL, claim_script, processing_key, split_payload
 from chat.models import ChatMessage, EventSubSubscription, SubscriptionStatus, TwitchLink
+from chat.twitchdownloader import ChatLog
 
 log = logging.getLogger(__name__)
 
@@ -231,3 +232,35 @@ def eventsub_inbox_drain(*, task_id: str, batch_size: int = 1000) -> StoreResult
         batch = claim(keys=[INBOX, processing], args=[batch_size, PROCESSING_TTL])
         if not batch:
             return StoreResult(*totals)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    already_stored: int
+
+
+def chat_import(*, stream, log: ChatLog, vod_start: float = 0.0) -> ImportResult:
+    """Store a VOD's chat log on ``stream``'s timeline: a comment at VOD time ``t`` was sent at
+    ``stream.recorded_at + (t - vod_start)``. Importing again stores nothing twice."""
+    if stream.recorded_at is None:
+        raise ChatError(f"stream {stream.pk} has no recorded_at: its chat cannot be placed on the timeline")
+    origin = stream.recorded_at - timedelta(seconds=vod_start)
+    rows = {
+        comment.message_id: ChatMessage(
+            owner_id=stream.owner_id, stream=stream, twitch_message_id=comment.message_id,
+            broadcaster_user_id=log.broadcaster_user_id, broadcaster_login=log.broadcaster_login,
+            chatter_user_id=comment.chatter_user_id, chatter_login=comment.chatter_login,
+            chatter_display_name=comment.chatter_display_name, text=comment.text,
+            sent_at=origin + timedelta(seconds=comment.offset), source="import",
+        )
+        for comment in log.comments
+    }
+    ids = list(rows)
+    with transaction.atomic():
+        existing = sum(
+            ChatMessage.objects.filter(twitch_message_id__in=ids[start:start + 5000]).count()
+            for start in range(0, len(ids), 5000)
+        )
+        ChatMessage.objects.bulk_create(rows.values(), ignore_conflicts=True, batch_size=1000)
+    return ImportResult(created=len(ids) - existing, already_stored=existing)

@@ -209,3 +209,8 @@ LOGGING = {
 # --- Ingest ---------------------------------------------------------------------------------------
 # Folders whose files non-superusers may ingest by server path (admin form and API).
 INGEST_ALLOWED_DIRS = env_list("INGEST_ALLOWED_DIRS", [str(VAR_DIR / "inbox"), str(BASE_DIR / "samples")])
+
+# --- Chat (Twitch EventSub) -----------------------------------------------------------------------
+# The public HTTPS URL Twitch calls (port 443), e.g. https://studio.example.com/twitch/eventsub/.
+# Empty: the API and admin use the URL the request came in on.
+TWITCH_EVENTSUB_CALLBACK_URL = env_str("TWITCH_EVENTSUB_CALLBACK_URL")
