@@ -24,5 +24,7 @@ def stream_chat_activity(stream, *, window: float = WINDOW_SECONDS) -> list[Acti
     if stream.recorded_at is None:
         return []
     rows = stream_chat_messages(stream).values_list("sent_at", "chatter_user_id", "chatter_login")
-    events = (((sent_at - stream.recorded_at).total_seconds(), chatter_id or login) for sent_at, chatter_id, login in rows)
+    events = (
+        ((sent_at - stream.recorded_at).total_seconds(), chatter_id or login) for sent_at, chatter_id, login in rows
+    )
     return activity_series(events, duration=stream.duration, window=window)
