@@ -27,6 +27,10 @@ class ChatError(Exception):
     """A request we cannot carry out, with a reason for the user."""
 
 
+class TwitchUnavailable(ChatError):
+    """Twitch refused or could not be reached: not the user's input at fault."""
+
+
 @lru_cache(maxsize=4)
 def _client(client_id: str, client_secret: str, api_url: str, auth_url: str) -> HelixClient:
     return HelixClient(client_id=client_id, client_secret=client_secret, api_url=api_url, auth_url=auth_url)
@@ -42,9 +46,9 @@ def _helix_call(call, *args, **kwargs):
     try:
         return call(*args, **kwargs)
     except HelixError as error:
-        raise ChatError(str(error)) from error
+        raise TwitchUnavailable(str(error)) from error
     except OSError as error:  # requests' connection errors derive from it
-        raise ChatError(f"Twitch API unreachable: {error}") from error
+        raise TwitchUnavailable(f"Twitch API unreachable: {error}") from error
 
 
 def status_from_twitch(twitch_status: str) -> str:

@@ -13,3 +13,10 @@ router.register("clips", VideoClipViewSet, basename="clips")
 router.register("projects", ProjectViewSet, basename="projects")
 router.register("episodes", EpisodeViewSet, basename="episodes")
 router.register("pipeline-runs", PipelineRunViewSet, basename="pipeline-runs")
+
+# --- chat ---
+from chat.api import ChatMessageViewSet, EventSubSubscriptionViewSet, TwitchLinkViewSet  # noqa: E402
+
+router.register("twitch-links", TwitchLinkViewSet, basename="twitch-links")
+router.register("eventsub-subscriptions", EventSubSubscriptionViewSet, basename="eventsub-subscriptions")
+router.register("chat-messages", ChatMessageViewSet, basename="chat-messages")
