@@ -216,7 +216,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--server-workers", type=int, default=1)
+    parser.add_argument("--server", choices=["uvicorn", "daphne"], default="uvicorn")
+    parser.add_argument("--server-workers", type=int, default=1, help="uvicorn only")
     parser.add_argument("--worker-concurrency", type=int, default=1)
     args = parser.parse_args()
 
@@ -224,13 +225,18 @@ def main() -> None:
     logs = Path(os.environ["STUDIO_VAR_DIR"])
     port = free_port()
     python = sys.executable
-    server = start([python, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-                    "--workers", str(args.server_workers), "--no-access-log", "--log-level", "warning",
-                    "--loop", "uvloop", "--http", "httptools"], logs / "bench-uvicorn.log")
+    if args.server == "uvicorn":
+        argv = ["-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+                "--workers", str(args.server_workers), "--no-access-log", "--log-level", "warning",
+                "--loop", "uvloop", "--http", "httptools"]
+    else:
+        argv = ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "-v", "0", "config.asgi:application"]
+    server_log = logs / f"bench-{args.server}.log"
+    server = start([python, *argv], server_log)
     worker = start([python, "-m", "celery", "-A", "config", "worker", "-Q", "io", "-c", str(args.worker_concurrency),
                     "--loglevel", "WARNING", "-n", f"bench-{port}@%h"], logs / "bench-worker.log")
     try:
-        asyncio.run(wait_for_port(port, server, logs / "bench-uvicorn.log"))
+        asyncio.run(wait_for_port(port, server, server_log))
         load = Load(args.seconds)
         processes = (("server", server.pid), ("worker", worker.pid))
         cpu_before = {name: cpu_seconds(pid) for name, pid in processes}
@@ -247,7 +253,8 @@ def main() -> None:
     c = load.counts
     total = c["valid_sent"] + c["duplicate_sent"] + c["forged_sent"]
     rate = unique_valid / elapsed
-    print(f"duration {elapsed:.1f} s, {args.connections} connections, uvicorn workers {args.server_workers}, "
+    print(f"duration {elapsed:.1f} s, {args.connections} connections, {args.server} "
+          f"(workers {args.server_workers if args.server == 'uvicorn' else 1}), "
           f"cpu cores {os.cpu_count()}")
     print(f"requests {total} ({total / elapsed:.0f}/s): valid {c['valid_sent']}, duplicates {c['duplicate_sent']}, "
           f"forged {c['forged_sent']}")
