@@ -114,7 +114,8 @@ class EventSubApp:
         self.fallback = fallback
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or scope["path"] != PATH:
+        # Without the slash too: Django would answer a POST there with an APPEND_SLASH error.
+        if scope["type"] != "http" or scope["path"].rstrip("/") != PATH.rstrip("/"):
             return await self.fallback(scope, receive, send)
         if scope["method"] != "POST":
             return await _respond(send, Reply(405, "POST only", {"Allow": "POST"}))

@@ -38,6 +38,7 @@ def test_other_paths_and_methods(sign_headers, clean_inbox):
     assert asgi_post({}, b"", method="GET")[0] == 405
     assert asgi_post({}, b"x" * (MAX_BODY_BYTES + 1))[0] == 413
     assert asgi_post({}, b"{}")[0] == 403
+    assert asgi_post({}, b"{}", path="/twitch/eventsub")[0] == 403
     assert asgi_post({}, b"", method="GET", path="/api/health/")[0] == 200  # Django still serves the rest
 
 
