@@ -105,6 +105,8 @@ def _handler_for(fake: FakeYouTube):
 
         def _send(self, status: int, body: dict | None = None, headers: dict | None = None) -> None:
             payload = json.dumps(body).encode() if body is not None else b""
+            # Logged before answering: the client may read the answer and look at the log at once.
+            fake.log.append(Seen(self.command, self.path, self.headers.get("Content-Range"), status))
             self.send_response(status)
             for name, value in (headers or {}).items():
                 self.send_header(name, value)
@@ -112,7 +114,6 @@ def _handler_for(fake: FakeYouTube):
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
-            fake.log.append(Seen(self.command, self.path, self.headers.get("Content-Range"), status))
 
         def _error(self, status: int, reason: str, message: str, headers: dict | None = None) -> None:
             body = {"error": {"code": status, "message": message, "errors": [{"reason": reason, "message": message}]}}
