@@ -2,4 +2,14 @@
 
 from rest_framework.routers import DefaultRouter
 
+from episodes.api import EpisodeViewSet, ProjectViewSet
+from pipeline.api import PipelineRunViewSet
+from streams.api import SeriesViewSet, StreamViewSet, VideoClipViewSet
+
 router = DefaultRouter()
+router.register("series", SeriesViewSet, basename="series")
+router.register("streams", StreamViewSet, basename="streams")
+router.register("clips", VideoClipViewSet, basename="clips")
+router.register("projects", ProjectViewSet, basename="projects")
+router.register("episodes", EpisodeViewSet, basename="episodes")
+router.register("pipeline-runs", PipelineRunViewSet, basename="pipeline-runs")
