@@ -180,7 +180,8 @@ def episode_publish(
         if not upload.video_id:
             _upload_video(client, upload, episode, progress)
         if upload.playlist_id and not upload.playlist_item_id:
-            upload.playlist_item_id = client.add_to_playlist(playlist_id=upload.playlist_id, video_id=upload.video_id)
+            item = client.add_to_playlist(playlist_id=upload.playlist_id, video_id=upload.video_id)
+            _save(upload, playlist_item_id=item)
     except Throttled as throttled:
         return _throttle(upload, episode, throttled)
     except (YouTubeError, OSError) as error:
