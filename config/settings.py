@@ -215,3 +215,5 @@ ARCHIVE_BUCKET = env_str("ARCHIVE_BUCKET") or AWS_STORAGE_BUCKET_NAME
 ARCHIVE_PREFIX = env_str("ARCHIVE_PREFIX", "archive")
 ARCHIVE_PART_SIZE = env_int("ARCHIVE_PART_SIZE", 64 * 1024 * 1024)
 ARCHIVE_DELETE_LOCAL = env_bool("ARCHIVE_DELETE_LOCAL", True)
+# Publishing tasks live in rendering/tasks_publish.py (rendering/tasks.py belongs to the renderer).
+CELERY_IMPORTS = ["rendering.tasks_publish"]
