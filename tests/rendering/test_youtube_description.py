@@ -17,8 +17,11 @@ from rendering.youtube_description import (
 CHAPTERS = [(0, "Intro"), (65.7, "Boss fight"), (3725, "Wrap-up")]
 
 
-def test_imports_without_django():
-    code = "import sys, rendering.youtube_description; assert 'django' not in sys.modules"
+@pytest.mark.parametrize(
+    "module", ["rendering.youtube_description", "rendering.youtube", "rendering.archive", "rendering.sealed"]
+)
+def test_publishing_cores_import_without_django(module):
+    code = f"import sys, {module}; assert 'django' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
