@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 from zoneinfo import ZoneInfo
 
 import requests
@@ -30,6 +30,7 @@ THROTTLE_REASONS = {"quotaExceeded", "dailyLimitExceeded", "rateLimitExceeded", 
 QUOTA_RESET_ZONE = ZoneInfo("America/Los_Angeles")  # the daily quota resets at midnight Pacific time
 
 Progress = Callable[[int, int], None]
+T = TypeVar("T")
 
 
 class YouTubeError(Exception):
@@ -128,6 +129,13 @@ class YouTubeClient:
     # --- upload --------------------------------------------------------------------------------------
     def start_upload(self, *, metadata: dict, total_bytes: int, content_type: str = "video/*") -> str:
         """Open a resumable session for ``total_bytes`` of video; returns the session URL."""
+        return self._patiently(lambda: self._open(metadata, total_bytes, content_type))
+
+    def query_offset(self, session_url: str, *, total_bytes: int) -> int | str:
+        """How far the session got: the next byte to send, or the video id if the upload is already complete."""
+        return self._patiently(lambda: self._status(session_url, total_bytes))
+
+    def _open(self, metadata: dict, total_bytes: int, content_type: str) -> str:
         response = self._request(
             "POST",
             f"{self.api_url}{UPLOAD_PATH}",
@@ -142,8 +150,7 @@ class YouTubeClient:
             raise YouTubeError("YouTube opened no upload session (no Location header)")
         return location
 
-    def query_offset(self, session_url: str, *, total_bytes: int) -> int | str:
-        """How far the session got: the next byte to send, or the video id if the upload is already complete."""
+    def _status(self, session_url: str, total_bytes: int) -> int | str:
         response = self._request(
             "PUT", session_url, data=b"", headers={"Content-Range": f"bytes */{total_bytes}", "Content-Length": "0"}
         )
@@ -162,7 +169,7 @@ class YouTubeClient:
         while True:
             try:
                 if resync or offset >= total_bytes:
-                    outcome = self.query_offset(session_url, total_bytes=total_bytes)
+                    outcome = self._status(session_url, total_bytes)
                 else:
                     outcome = self._put_chunk(session_url, stream, offset=offset, total_bytes=total_bytes)
             except _Transient as transient:
@@ -182,6 +189,17 @@ class YouTubeClient:
             offset = outcome
             if progress:
                 progress(offset, total_bytes)
+
+    def _patiently(self, call: Callable[[], T]) -> T:
+        """``call()``, again after a dropped connection or a 5xx, until ``max_retries`` failures in a row."""
+        failures = 0
+        while True:
+            try:
+                return call()
+            except _Transient as transient:
+                failures += 1
+                self._give_up_after(failures, str(transient), transient.retry_after)
+                self.sleep(transient.retry_after or self.retry_wait * 2 ** (failures - 1))
 
     def _give_up_after(self, failures: int, why: str, retry_after: float | None) -> None:
         if failures > self.max_retries:
@@ -203,12 +221,9 @@ class YouTubeClient:
     def add_to_playlist(self, *, playlist_id: str, video_id: str) -> str:
         """Append the video to a playlist; returns the playlist item id."""
         body = {"snippet": {"playlistId": playlist_id, "resourceId": {"kind": "youtube#video", "videoId": video_id}}}
-        try:
-            response = self._request(
-                "POST", f"{self.api_url}{PLAYLIST_ITEMS_PATH}", params={"part": "snippet"}, json=body
-            )
-        except _Transient as transient:
-            raise Throttled(str(transient), transient.retry_after or backoff_seconds(self.throttle_attempt)) from None
+        response = self._patiently(
+            lambda: self._request("POST", f"{self.api_url}{PLAYLIST_ITEMS_PATH}", params={"part": "snippet"}, json=body)
+        )
         if response.status_code not in (200, 201):
             self._raise_for(response, f"adding the video to playlist {playlist_id}")
         return response.json()["id"]

@@ -182,3 +182,13 @@ def test_a_missing_playlist_leaves_the_video_uploaded_and_says_so(rendered_episo
     rendered_episode.refresh_from_db()
     assert outcome.status == "uploaded" and rendered_episode.status == Episode.Status.UPLOADED
     assert "not added to playlist PLdeleted" in outcome.message and "playlistNotFound" in outcome.message
+
+
+def test_a_changed_secret_key_fails_the_upload_asking_to_reconnect(rendered_episode, settings):
+    episode_publish_start(episode=rendered_episode)
+    settings.SECRET_KEY = "rotated-" + settings.SECRET_KEY
+
+    outcome = publish_now(rendered_episode)
+
+    assert outcome.status == "failed"
+    assert "cannot be decrypted" in outcome.message and "connect again" in outcome.message

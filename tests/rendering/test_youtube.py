@@ -179,3 +179,15 @@ def test_playlist_insert(fake_youtube):
     fake_youtube.fail("playlist", "429", retry_after="30")
     with pytest.raises(Throttled):
         client.add_to_playlist(playlist_id="PLseries", video_id=video_id)
+
+
+def test_5xx_when_opening_the_session_or_asking_its_status_is_retried_then_becomes_a_throttle(fake_youtube):
+    fake_youtube.fail("init", "503")
+    client = make_client(fake_youtube, max_retries=2)
+    url, video_id = upload(client)
+    assert bytes(fake_youtube.videos[video_id].data) == VIDEO
+
+    for _ in range(3):
+        fake_youtube.fail("status", "503")
+    with pytest.raises(Throttled, match="interrupted 3 times"):
+        client.query_offset(url, total_bytes=len(VIDEO))
