@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import BinaryIO, TypeVar
+from typing import BinaryIO, NoReturn, TypeVar
 from zoneinfo import ZoneInfo
 
 import requests
@@ -26,6 +26,7 @@ UPLOAD_PATH = "/upload/youtube/v3/videos"
 PLAYLIST_ITEMS_PATH = "/youtube/v3/playlistItems"
 CHUNK_QUANTUM = 256 * 1024  # YouTube wants every chunk but the last to be a multiple of 256 KiB
 DEFAULT_CHUNK_SIZE = 32 * CHUNK_QUANTUM
+MAX_INLINE_WAIT = 60.0  # seconds a worker may sleep before a retry; longer waits go back to the caller
 THROTTLE_REASONS = {"quotaExceeded", "dailyLimitExceeded", "rateLimitExceeded", "userRateLimitExceeded"}
 QUOTA_RESET_ZONE = ZoneInfo("America/Los_Angeles")  # the daily quota resets at midnight Pacific time
 
@@ -174,8 +175,7 @@ class YouTubeClient:
                     outcome = self._put_chunk(session_url, stream, offset=offset, total_bytes=total_bytes)
             except _Transient as transient:
                 failures += 1
-                self._give_up_after(failures, str(transient), transient.retry_after)
-                self.sleep(transient.retry_after or self.retry_wait * 2 ** (failures - 1))
+                self._wait_after(failures, transient)
                 resync = True
                 continue
             resync = False
@@ -185,7 +185,8 @@ class YouTubeClient:
                 return outcome
             # A server that keeps confirming nothing new is as stuck as one that keeps failing.
             failures = 0 if outcome > offset else failures + 1
-            self._give_up_after(failures, f"no progress past byte {outcome}", None)
+            if failures > self.max_retries:
+                raise Throttled(f"no progress past byte {outcome}", backoff_seconds(self.throttle_attempt))
             offset = outcome
             if progress:
                 progress(offset, total_bytes)
@@ -198,15 +199,17 @@ class YouTubeClient:
                 return call()
             except _Transient as transient:
                 failures += 1
-                self._give_up_after(failures, str(transient), transient.retry_after)
-                self.sleep(transient.retry_after or self.retry_wait * 2 ** (failures - 1))
+                self._wait_after(failures, transient)
 
-    def _give_up_after(self, failures: int, why: str, retry_after: float | None) -> None:
-        if failures > self.max_retries:
+    def _wait_after(self, failures: int, transient: _Transient) -> None:
+        """Sleep before the next try; hand the wait to the caller when it is long or the failures keep coming."""
+        wait = transient.retry_after or self.retry_wait * 2 ** (failures - 1)
+        if failures > self.max_retries or wait > MAX_INLINE_WAIT:
             raise Throttled(
-                f"upload interrupted {failures} times in a row ({why})",
-                retry_after or backoff_seconds(self.throttle_attempt),
+                f"upload interrupted {failures} times in a row ({transient})",
+                transient.retry_after or backoff_seconds(self.throttle_attempt),
             )
+        self.sleep(wait)
 
     def _put_chunk(self, session_url: str, stream: BinaryIO, *, offset: int, total_bytes: int) -> int | str:
         stream.seek(offset)
@@ -255,9 +258,8 @@ class YouTubeClient:
         if response.status_code in (404, 410):
             raise SessionExpired(f"the upload session expired (HTTP {response.status_code}) while {doing}")
         self._raise_for(response, doing)
-        raise AssertionError("unreachable")
 
-    def _raise_for(self, response: requests.Response, doing: str) -> None:
+    def _raise_for(self, response: requests.Response, doing: str) -> NoReturn:
         reason, message = _error_details(response)
         now = datetime.now(UTC)
         waited = retry_after_seconds(response.headers.get("Retry-After"), now=now)

@@ -144,7 +144,8 @@ def _handler_for(fake: FakeYouTube):
                 headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
                 self._error(403, "quotaExceeded", "The request cannot be completed: quota exceeded.", headers)
             else:
-                self._error(int(fault.kind), "backendError", "Backend Error")
+                headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+                self._error(int(fault.kind), "backendError", "Backend Error", headers)
             return True
 
         # --- routes --------------------------------------------------------------------------------

@@ -191,3 +191,12 @@ def test_5xx_when_opening_the_session_or_asking_its_status_is_retried_then_becom
         fake_youtube.fail("status", "503")
     with pytest.raises(Throttled, match="interrupted 3 times"):
         client.query_offset(url, total_bytes=len(VIDEO))
+
+
+def test_a_5xx_asking_for_a_long_wait_is_handed_back_instead_of_sleeping_in_the_worker(fake_youtube):
+    slept = []
+    client = make_client(fake_youtube, sleep=slept.append)
+    fake_youtube.fail("init", "503", retry_after="600")
+    with pytest.raises(Throttled) as throttled:
+        upload(client)
+    assert throttled.value.retry_after == 600 and slept == []
