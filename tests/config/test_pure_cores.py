@@ -5,7 +5,21 @@ import sys
 
 import pytest
 
-PURE_MODULES = ["episodes.cutlist", "streams.probe", "streams.recording_time", "streams.timefmt", "streams.ffmpeg"]
+PURE_MODULES = [
+    "episodes.cutlist",
+    "streams.probe",
+    "streams.recording_time",
+    "streams.timefmt",
+    "streams.ffmpeg",
+    "chat.eventsub",
+    "chat.activity",
+    "chat.twitchdownloader",
+    "chat.helix",
+    "rendering.youtube",
+    "rendering.youtube_description",
+    "rendering.archive",
+    "rendering.sealed",
+]
 
 
 @pytest.mark.parametrize("module", PURE_MODULES)
