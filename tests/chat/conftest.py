@@ -35,9 +35,14 @@ class FakeTwitch:
 
     def add_subscription(self, **fields) -> dict:
         record = {
-            "id": str(uuid.uuid4()), "status": "enabled", "type": "channel.chat.message", "version": "1",
-            "condition": {}, "created_at": "2026-05-01T12:00:00.000000000Z",
-            "transport": {"method": "webhook", "callback": "https://studio.example.com/twitch/eventsub/"}, "cost": 0,
+            "id": str(uuid.uuid4()),
+            "status": "enabled",
+            "type": "channel.chat.message",
+            "version": "1",
+            "condition": {},
+            "created_at": "2026-05-01T12:00:00.000000000Z",
+            "transport": {"method": "webhook", "callback": "https://studio.example.com/twitch/eventsub/"},
+            "cost": 0,
             **fields,
         }
         self.subscriptions[record["id"]] = record
@@ -125,28 +130,42 @@ def _handler(twitch: FakeTwitch):
             condition = body.get("condition") or {}
             if set(condition) != {"broadcaster_user_id", "user_id"}:
                 return self._error(400, "condition needs broadcaster_user_id and user_id")
-            if any(item["condition"] == condition and item["type"] == body["type"]
-                   for item in twitch.subscriptions.values()):
+            if any(
+                item["condition"] == condition and item["type"] == body["type"]
+                for item in twitch.subscriptions.values()
+            ):
                 return self._error(409, "subscription already exists")
             record = twitch.add_subscription(
-                status="webhook_callback_verification_pending", condition=condition,
-                transport={"method": "webhook", "callback": transport["callback"]}, cost=0,
+                status="webhook_callback_verification_pending",
+                condition=condition,
+                transport={"method": "webhook", "callback": transport["callback"]},
+                cost=0,
             )
-            return self._send(202, {"data": [record], "total": len(twitch.subscriptions), "total_cost": 0,
-                                    "max_total_cost": 10000})
+            return self._send(
+                202, {"data": [record], "total": len(twitch.subscriptions), "total_cost": 0, "max_total_cost": 10000}
+            )
 
         def _list(self, query: dict) -> None:
             items = [
-                item for item in twitch.subscriptions.values()
+                item
+                for item in twitch.subscriptions.values()
                 if query.get("status", item["status"]) == item["status"]
                 and query.get("type", item["type"]) == item["type"]
                 and (not query.get("user_id") or query["user_id"] in item["condition"].values())
             ]
             start = int(query.get("after") or 0)
-            page = items[start:start + twitch.page_size]
+            page = items[start : start + twitch.page_size]
             more = start + twitch.page_size < len(items)
-            return self._send(200, {"data": page, "total": len(items), "total_cost": 0, "max_total_cost": 10000,
-                                    "pagination": {"cursor": str(start + twitch.page_size)} if more else {}})
+            return self._send(
+                200,
+                {
+                    "data": page,
+                    "total": len(items),
+                    "total_cost": 0,
+                    "max_total_cost": 10000,
+                    "pagination": {"cursor": str(start + twitch.page_size)} if more else {},
+                },
+            )
 
         def do_GET(self) -> None:
             self._route("GET")
@@ -205,22 +224,39 @@ def clean_inbox(db):
     wipe()
 
 
-def chat_body(*, subscription_id="sub-1", message_id=None, text="Hi chat", chatter="viewer32",
-              broadcaster_id="1971641", subscription_type="channel.chat.message") -> dict:
+def chat_body(
+    *,
+    subscription_id="sub-1",
+    message_id=None,
+    text="Hi chat",
+    chatter="viewer32",
+    broadcaster_id="1971641",
+    subscription_type="channel.chat.message",
+) -> dict:
     """A ``channel.chat.message`` notification body as Twitch documents it."""
     return {
         "subscription": {
-            "id": subscription_id, "status": "enabled", "type": subscription_type, "version": "1",
+            "id": subscription_id,
+            "status": "enabled",
+            "type": subscription_type,
+            "version": "1",
             "condition": {"broadcaster_user_id": broadcaster_id, "user_id": broadcaster_id},
             "transport": {"method": "webhook", "callback": "https://studio.example.com/twitch/eventsub/"},
-            "created_at": "2026-05-01T12:00:00.000000000Z", "cost": 0,
+            "created_at": "2026-05-01T12:00:00.000000000Z",
+            "cost": 0,
         },
         "event": {
-            "broadcaster_user_id": broadcaster_id, "broadcaster_user_login": "streamer",
-            "broadcaster_user_name": "Streamer", "chatter_user_id": "4145994", "chatter_user_login": chatter,
-            "chatter_user_name": chatter.title(), "message_id": message_id or str(uuid.uuid4()),
+            "broadcaster_user_id": broadcaster_id,
+            "broadcaster_user_login": "streamer",
+            "broadcaster_user_name": "Streamer",
+            "chatter_user_id": "4145994",
+            "chatter_user_login": chatter,
+            "chatter_user_name": chatter.title(),
+            "message_id": message_id or str(uuid.uuid4()),
             "message": {"text": text, "fragments": [{"type": "text", "text": text}]},
-            "color": "#00FF00", "badges": [], "message_type": "text",
+            "color": "#00FF00",
+            "badges": [],
+            "message_type": "text",
         },
     }
 
@@ -230,10 +266,16 @@ def make_chat_body():
     return chat_body
 
 
-def signed_headers(body: bytes, *, kind="notification", message_id=None, timestamp=None,
-                   secret=EVENTSUB_SECRET) -> dict:
-    return message_headers(secret, body, message_id=message_id or str(uuid.uuid4()),
-                           timestamp=timestamp or format_timestamp(datetime.now(UTC)), message_type=kind)
+def signed_headers(
+    body: bytes, *, kind="notification", message_id=None, timestamp=None, secret=EVENTSUB_SECRET
+) -> dict:
+    return message_headers(
+        secret,
+        body,
+        message_id=message_id or str(uuid.uuid4()),
+        timestamp=timestamp or format_timestamp(datetime.now(UTC)),
+        message_type=kind,
+    )
 
 
 @pytest.fixture
@@ -266,7 +308,11 @@ def subscription(link):
     from chat.models import EventSubSubscription
 
     return EventSubSubscription.objects.create(
-        owner=link.owner, link=link, twitch_id="sub-1", status="enabled", twitch_status="enabled",
+        owner=link.owner,
+        link=link,
+        twitch_id="sub-1",
+        status="enabled",
+        twitch_status="enabled",
         condition={"broadcaster_user_id": link.twitch_user_id, "user_id": link.twitch_user_id},
         callback_url="https://studio.example.com/twitch/eventsub/",
     )

@@ -16,11 +16,21 @@ from config.asgi import application
 
 @async_to_sync
 async def asgi_post(headers: dict, body: bytes, *, method="POST", path="/twitch/eventsub/"):
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
-             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
-             "headers": [(name.lower().encode(), value.encode()) for name, value in headers.items()]
-             + [(b"host", b"127.0.0.1"), (b"content-type", b"application/json")],
-             "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000)}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(name.lower().encode(), value.encode()) for name, value in headers.items()]
+        + [(b"host", b"127.0.0.1"), (b"content-type", b"application/json")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
     communicator = ApplicationCommunicator(application, scope)
     await communicator.send_input({"type": "http.request", "body": body, "more_body": False})
     start = await communicator.receive_output(10)
@@ -43,26 +53,40 @@ def test_other_paths_and_methods(sign_headers, clean_inbox):
 
 
 @pytest.mark.slow
-def test_webhook_to_stored_rows_through_a_real_worker(transactional_db, celery_worker, sign_headers, clean_inbox,
-                                                      make_chat_body, link):
+def test_webhook_to_stored_rows_through_a_real_worker(
+    transactional_db, celery_worker, sign_headers, clean_inbox, make_chat_body, link
+):
     subscription = EventSubSubscription.objects.create(
-        owner=link.owner, link=link, twitch_id="sub-live", status="pending",
-        callback_url="https://studio.example.com/twitch/eventsub/")
-    verification = {"challenge": "c-123", "subscription": {"id": "sub-live", "type": "channel.chat.message",
-                                                           "status": "webhook_callback_verification_pending"}}
+        owner=link.owner,
+        link=link,
+        twitch_id="sub-live",
+        status="pending",
+        callback_url="https://studio.example.com/twitch/eventsub/",
+    )
+    verification = {
+        "challenge": "c-123",
+        "subscription": {
+            "id": "sub-live",
+            "type": "channel.chat.message",
+            "status": "webhook_callback_verification_pending",
+        },
+    }
     status, headers, body = signed_post(sign_headers, verification, kind="webhook_callback_verification")
     assert (status, body) == (200, b"c-123")
     assert headers[b"content-type"].startswith(b"text/plain")
     subscription.refresh_from_db()
     assert subscription.status == "enabled"
 
-    messages = [make_chat_body(subscription_id="sub-live", message_id=f"chat-{n}", text=f"line {n}")
-                for n in range(20)]
+    messages = [make_chat_body(subscription_id="sub-live", message_id=f"chat-{n}", text=f"line {n}") for n in range(20)]
     delivery_ids = [str(uuid.uuid4()) for _ in messages]
-    answers = [signed_post(sign_headers, doc, message_id=delivery)
-               for doc, delivery in zip(messages, delivery_ids, strict=True)]
-    repeats = [signed_post(sign_headers, doc, message_id=delivery)
-               for doc, delivery in zip(messages[:5], delivery_ids[:5], strict=True)]
+    answers = [
+        signed_post(sign_headers, doc, message_id=delivery)
+        for doc, delivery in zip(messages, delivery_ids, strict=True)
+    ]
+    repeats = [
+        signed_post(sign_headers, doc, message_id=delivery)
+        for doc, delivery in zip(messages[:5], delivery_ids[:5], strict=True)
+    ]
     forged = signed_post(sign_headers, make_chat_body(subscription_id="sub-live"), secret="not-the-secret")
 
     assert {status for status, _, _ in answers} == {204}

@@ -136,8 +136,9 @@ CHAT_EVENT = {
 
 
 def doc(**extra):
-    return json.dumps({"subscription": {"id": "sub-1", "type": "channel.chat.message", "status": "enabled"},
-                       **extra}).encode()
+    return json.dumps(
+        {"subscription": {"id": "sub-1", "type": "channel.chat.message", "status": "enabled"}, **extra}
+    ).encode()
 
 
 def test_verification_carries_the_raw_challenge():
@@ -147,8 +148,9 @@ def test_verification_carries_the_raw_challenge():
 
 
 def test_revocation_carries_the_reason():
-    body = json.dumps({"subscription": {"id": "sub-1", "type": "channel.chat.message",
-                                        "status": "authorization_revoked"}}).encode()
+    body = json.dumps(
+        {"subscription": {"id": "sub-1", "type": "channel.chat.message", "status": "authorization_revoked"}}
+    ).encode()
     message = parse_message(envelope("revocation"), body)
     assert message.subscription_status == "authorization_revoked"
 
@@ -180,8 +182,11 @@ def test_chat_notification_becomes_message_fields_stamped_with_event_time():
         ("notification", doc(), "event must be an object"),
         ("notification", doc(event={**CHAT_EVENT, "message_id": ""}), "event.message_id"),
         ("notification", doc(event={**CHAT_EVENT, "message": "hi"}), "event.message.text"),
-        ("notification", doc(event={k: v for k, v in CHAT_EVENT.items() if k != "broadcaster_user_id"}),
-         "event.broadcaster_user_id"),
+        (
+            "notification",
+            doc(event={k: v for k, v in CHAT_EVENT.items() if k != "broadcaster_user_id"}),
+            "event.broadcaster_user_id",
+        ),
         ("webhook_callback_verification", doc(), "body.challenge"),
         ("revocation", json.dumps({"subscription": {"id": "s", "type": "t"}}).encode(), "revocation reason"),
     ],
@@ -194,7 +199,9 @@ def test_malformed_bodies_are_400_with_the_field_named(kind, body, reason):
 
 
 def test_the_core_imports_without_django():
-    code = "import sys, chat.eventsub, chat.inbox, chat.activity, chat.twitchdownloader, chat.helix; " \
-           "sys.exit('django' in sys.modules)"
+    code = (
+        "import sys, chat.eventsub, chat.inbox, chat.activity, chat.twitchdownloader, chat.helix; "
+        "sys.exit('django' in sys.modules)"
+    )
     root = Path(__file__).resolve().parents[2]
     assert subprocess.run([sys.executable, "-c", code], cwd=root, check=False).returncode == 0

@@ -16,11 +16,22 @@ RECORDED_AT = datetime(2026, 4, 2, 19, 0, 0, tzinfo=UTC)
 
 
 def comment(offset, name, body, _id=None):
-    item = {"created_at": "2026-04-02T19:00:00Z", "channel_id": "1971641", "content_type": "video",
-            "content_id": "2100000000", "content_offset_seconds": offset,
-            "commenter": {"display_name": name.title(), "_id": f"id-{name}", "name": name, "logo": ""},
-            "message": {"body": body, "bits_spent": 0, "fragments": [{"text": body, "emoticon": None}],
-                        "user_badges": [], "user_color": "#FF0000", "emoticons": []}}
+    item = {
+        "created_at": "2026-04-02T19:00:00Z",
+        "channel_id": "1971641",
+        "content_type": "video",
+        "content_id": "2100000000",
+        "content_offset_seconds": offset,
+        "commenter": {"display_name": name.title(), "_id": f"id-{name}", "name": name, "logo": ""},
+        "message": {
+            "body": body,
+            "bits_spent": 0,
+            "fragments": [{"text": body, "emoticon": None}],
+            "user_badges": [],
+            "user_color": "#FF0000",
+            "emoticons": [],
+        },
+    }
     if _id is not None:
         item["_id"] = _id
     return item
@@ -45,20 +56,28 @@ def test_parse_reads_offsets_chatters_and_text():
     assert (log.broadcaster_user_id, log.broadcaster_login) == ("1971641", "streamer")
     first = log.comments[0]
     assert (first.message_id, first.offset, first.chatter_login, first.chatter_display_name, first.text) == (
-        "c-1", 1.5, "alice", "Alice", "hello")
+        "c-1",
+        1.5,
+        "alice",
+        "Alice",
+        "hello",
+    )
     assert log.comments[-1].message_id.startswith("import-")  # no _id: a stable one is made up
     assert parse_chat_log(CHAT_LOG).comments[-1].message_id == log.comments[-1].message_id
 
 
-@pytest.mark.parametrize(("doc", "problem"), [
-    ([], "/: must be a JSON object"),
-    ({"video": {}}, "/comments: must be a list"),
-    ({"comments": ["x"]}, "/comments/0: must be an object"),
-    ({"comments": [{**comment(1, "a", "b"), "content_offset_seconds": -1}]}, "/comments/0/content_offset_seconds"),
-    ({"comments": [{**comment(1, "a", "b"), "content_offset_seconds": "1"}]}, "/comments/0/content_offset_seconds"),
-    ({"comments": [comment(1, "a", "b"), {**comment(1, "a", "b"), "message": {}}]}, "/comments/1/message/body"),
-    ({"comments": [{**comment(1, "a", "b"), "commenter": None}]}, "/comments/0/commenter/display_name"),
-])
+@pytest.mark.parametrize(
+    ("doc", "problem"),
+    [
+        ([], "/: must be a JSON object"),
+        ({"video": {}}, "/comments: must be a list"),
+        ({"comments": ["x"]}, "/comments/0: must be an object"),
+        ({"comments": [{**comment(1, "a", "b"), "content_offset_seconds": -1}]}, "/comments/0/content_offset_seconds"),
+        ({"comments": [{**comment(1, "a", "b"), "content_offset_seconds": "1"}]}, "/comments/0/content_offset_seconds"),
+        ({"comments": [comment(1, "a", "b"), {**comment(1, "a", "b"), "message": {}}]}, "/comments/1/message/body"),
+        ({"comments": [{**comment(1, "a", "b"), "commenter": None}]}, "/comments/0/commenter/display_name"),
+    ],
+)
 def test_bad_logs_name_the_field(doc, problem):
     with pytest.raises(ChatLogError) as caught:
         parse_chat_log(doc)
@@ -66,8 +85,15 @@ def test_bad_logs_name_the_field(doc, problem):
 
 
 def test_activity_counts_messages_and_distinct_chatters_per_window():
-    events = [(1.5, "alice"), (4, "bob"), (12.25, "alice"), (12.5, "alice"), (29.9, "carol"), (30, "late"),
-              (-1, "early")]
+    events = [
+        (1.5, "alice"),
+        (4, "bob"),
+        (12.25, "alice"),
+        (12.5, "alice"),
+        (29.9, "carol"),
+        (30, "late"),
+        (-1, "early"),
+    ]
     assert activity_series(events, duration=30, window=10) == [
         ActivityWindow(start=0, messages=2, chatters=2),
         ActivityWindow(start=10, messages=2, chatters=1),
@@ -115,10 +141,13 @@ def test_vod_start_shifts_the_alignment(stream, log_file):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("content", "message"), [
-    ("{broken", "not valid JSON"),
-    ('{"comments": [{"content_offset_seconds": 1}]}', "/comments/0/commenter/display_name"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{broken", "not valid JSON"),
+        ('{"comments": [{"content_offset_seconds": 1}]}', "/comments/0/commenter/display_name"),
+    ],
+)
 def test_bad_files_are_named_and_store_nothing(stream, tmp_path, content, message):
     path = tmp_path / "bad.json"
     path.write_text(content)
@@ -144,8 +173,14 @@ def test_stream_activity_joins_imported_and_live_messages(stream, log_file, user
     call_command("import_chat", str(stream.pk), str(log_file))
 
     def live(message_id, owner, seconds, chatter):
-        ChatMessage.objects.create(owner=owner, twitch_message_id=message_id, broadcaster_user_id="1971641",
-                                   chatter_login=chatter, text="live", sent_at=RECORDED_AT + timedelta(seconds=seconds))
+        ChatMessage.objects.create(
+            owner=owner,
+            twitch_message_id=message_id,
+            broadcaster_user_id="1971641",
+            chatter_login=chatter,
+            text="live",
+            sent_at=RECORDED_AT + timedelta(seconds=seconds),
+        )
 
     live("live-in", user, 21, "dave")
     live("live-after", user, 61, "dave")
@@ -154,4 +189,10 @@ def test_stream_activity_joins_imported_and_live_messages(stream, log_file, user
     assert stream_chat_messages(stream).count() == 6
     series = stream_chat_activity(stream)
     assert [(w.start, w.messages, w.chatters) for w in series] == [
-        (0, 2, 2), (10, 2, 1), (20, 1, 1), (30, 0, 0), (40, 0, 0), (50, 1, 1)]
+        (0, 2, 2),
+        (10, 2, 1),
+        (20, 1, 1),
+        (30, 0, 0),
+        (40, 0, 0),
+        (50, 1, 1),
+    ]

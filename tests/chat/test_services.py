@@ -38,10 +38,13 @@ def test_subscribe_creates_a_pending_chat_subscription_at_twitch(fake_twitch, li
     assert remote["transport"]["callback"] == CALLBACK
 
 
-@pytest.mark.parametrize(("secret", "callback", "reason"), [
-    ("short", CALLBACK, "10 to 100 characters"),
-    ("long-enough-secret", "http://studio.example.com/", "only calls HTTPS"),
-])
+@pytest.mark.parametrize(
+    ("secret", "callback", "reason"),
+    [
+        ("short", CALLBACK, "10 to 100 characters"),
+        ("long-enough-secret", "http://studio.example.com/", "only calls HTTPS"),
+    ],
+)
 def test_subscribe_refuses_what_twitch_would_refuse(fake_twitch, link, settings, secret, callback, reason):
     settings.TWITCH_EVENTSUB_SECRET = secret
     with pytest.raises(ChatError, match=reason):
@@ -75,8 +78,14 @@ def test_unreachable_twitch_becomes_a_chat_error(link, eventsub_secret, settings
 def test_sync_takes_statuses_from_twitch(fake_twitch, link, eventsub_secret):
     enabled = services.subscription_create(owner=link.owner, callback_url=CALLBACK)
     fake_twitch.subscriptions[enabled.twitch_id]["status"] = "enabled"
-    gone = EventSubSubscription.objects.create(owner=link.owner, link=link, twitch_id="deleted-elsewhere",
-                                               callback_url=CALLBACK, status="enabled", twitch_status="enabled")
+    gone = EventSubSubscription.objects.create(
+        owner=link.owner,
+        link=link,
+        twitch_id="deleted-elsewhere",
+        callback_url=CALLBACK,
+        status="enabled",
+        twitch_status="enabled",
+    )
 
     services.subscriptions_sync(owner=link.owner)
 
@@ -141,8 +150,9 @@ def test_purge_deletes_only_messages_past_retention(user, settings):
     settings.CHAT_RETENTION_DAYS = 30
     now = timezone.now()
     for name, age in (("old", 31), ("edge", 29), ("new", 0)):
-        message = ChatMessage.objects.create(owner=user, twitch_message_id=name, broadcaster_user_id="1",
-                                             text=name, sent_at=now - timedelta(days=age))
+        message = ChatMessage.objects.create(
+            owner=user, twitch_message_id=name, broadcaster_user_id="1", text=name, sent_at=now - timedelta(days=age)
+        )
         ChatMessage.objects.filter(pk=message.pk).update(received_at=now - timedelta(days=age))
 
     assert services.chat_messages_purge_expired(now=now) == 1

@@ -13,7 +13,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_notification_is_acknowledged_at_once_and_stored_by_the_drain(
-        post_eventsub, make_chat_body, subscription, clean_inbox, drain):
+    post_eventsub, make_chat_body, subscription, clean_inbox, drain
+):
     body = make_chat_body(message_id="chat-1", text="first!")
     now_ish = datetime.now(UTC) - timedelta(seconds=3)
 
@@ -27,7 +28,10 @@ def test_notification_is_acknowledged_at_once_and_stored_by_the_drain(
     message = ChatMessage.objects.get()
     assert (message.owner, message.twitch_message_id, message.text) == (subscription.owner, "chat-1", "first!")
     assert (message.chatter_login, message.chatter_display_name, message.chatter_user_id) == (
-        "viewer32", "Viewer32", "4145994")
+        "viewer32",
+        "Viewer32",
+        "4145994",
+    )
     assert message.broadcaster_user_id == "1971641"
     assert message.sent_at == now_ish  # event time from the signed header, not when we stored it
     assert clean_inbox.llen(inbox.INBOX) == 0
@@ -46,7 +50,8 @@ def test_repeated_message_id_is_acknowledged_and_stored_once(post_eventsub, make
 
 
 def test_same_chat_message_under_a_new_delivery_id_is_still_stored_once(
-        post_eventsub, make_chat_body, subscription, drain):
+    post_eventsub, make_chat_body, subscription, drain
+):
     body = make_chat_body(message_id="chat-1")
     post_eventsub(body, message_id="evt-1")
     post_eventsub(body, message_id="evt-2")
@@ -57,9 +62,15 @@ def test_same_chat_message_under_a_new_delivery_id_is_still_stored_once(
 
 def test_verification_answers_the_raw_challenge_and_enables_the_subscription(post_eventsub, subscription):
     EventSubSubscription.objects.filter(pk=subscription.pk).update(status="pending")
-    body = {"challenge": "pogchamp-kappa-360noscope-vohiyo",
-            "subscription": {"id": "sub-1", "status": "webhook_callback_verification_pending",
-                             "type": "channel.chat.message", "version": "1"}}
+    body = {
+        "challenge": "pogchamp-kappa-360noscope-vohiyo",
+        "subscription": {
+            "id": "sub-1",
+            "status": "webhook_callback_verification_pending",
+            "type": "channel.chat.message",
+            "version": "1",
+        },
+    }
 
     response = post_eventsub(body, kind="webhook_callback_verification")
 
@@ -77,15 +88,28 @@ def test_verification_for_a_subscription_not_yet_saved_is_still_answered(post_ev
 
 def test_revocation_marks_the_subscription_revoked_with_its_reason(post_eventsub, subscription):
     stamp = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=5)
-    body = {"subscription": {"id": "sub-1", "status": "authorization_revoked", "type": "channel.chat.message",
-                             "version": "1", "condition": {}, "transport": {}, "created_at": "x", "cost": 0}}
+    body = {
+        "subscription": {
+            "id": "sub-1",
+            "status": "authorization_revoked",
+            "type": "channel.chat.message",
+            "version": "1",
+            "condition": {},
+            "transport": {},
+            "created_at": "x",
+            "cost": 0,
+        }
+    }
 
     response = post_eventsub(body, kind="revocation", timestamp=format_timestamp(stamp))
 
     assert response.status_code == 204
     subscription.refresh_from_db()
     assert (subscription.status, subscription.revoked_reason, subscription.twitch_status) == (
-        "revoked", "authorization_revoked", "authorization_revoked")
+        "revoked",
+        "authorization_revoked",
+        "authorization_revoked",
+    )
     assert subscription.revoked_at == stamp
 
 
@@ -94,10 +118,12 @@ def test_revocation_of_an_unknown_subscription_is_acknowledged(post_eventsub, db
     assert post_eventsub(body, kind="revocation").status_code == 204
 
 
-@pytest.mark.parametrize(("missing", "status"), [
-    (HEADER_ID, 403), (HEADER_TIMESTAMP, 403), (HEADER_SIGNATURE, 403), (HEADER_TYPE, 400)])
+@pytest.mark.parametrize(
+    ("missing", "status"), [(HEADER_ID, 403), (HEADER_TIMESTAMP, 403), (HEADER_SIGNATURE, 403), (HEADER_TYPE, 400)]
+)
 def test_each_missing_header_is_refused_and_nothing_queued(
-        post_eventsub, make_chat_body, sign_headers, clean_inbox, missing, status):
+    post_eventsub, make_chat_body, sign_headers, clean_inbox, missing, status
+):
     body = json.dumps(make_chat_body()).encode()
     headers = {name: value for name, value in sign_headers(body).items() if name != missing}
 
@@ -108,16 +134,23 @@ def test_each_missing_header_is_refused_and_nothing_queued(
     assert clean_inbox.llen(inbox.INBOX) == 0
 
 
-@pytest.mark.parametrize(("case", "tamper", "reason"), [
-    ("wrong prefix", lambda h, b: ({**h, HEADER_SIGNATURE: h[HEADER_SIGNATURE].replace("sha256=", "md5=")}, b),
-     "must start with sha256="),
-    ("bad hex", lambda h, b: ({**h, HEADER_SIGNATURE: "sha256=" + "g" * 64}, b), "not a 64-digit hex"),
-    ("tampered body", lambda h, b: (h, b.replace(b"Hi chat", b"Hi chaT")), "signature does not match"),
-    ("empty body", lambda h, b: (h, b""), "signature does not match"),
-    ("stale timestamp", None, "older than 10 minutes"),
-])
+@pytest.mark.parametrize(
+    ("case", "tamper", "reason"),
+    [
+        (
+            "wrong prefix",
+            lambda h, b: ({**h, HEADER_SIGNATURE: h[HEADER_SIGNATURE].replace("sha256=", "md5=")}, b),
+            "must start with sha256=",
+        ),
+        ("bad hex", lambda h, b: ({**h, HEADER_SIGNATURE: "sha256=" + "g" * 64}, b), "not a 64-digit hex"),
+        ("tampered body", lambda h, b: (h, b.replace(b"Hi chat", b"Hi chaT")), "signature does not match"),
+        ("empty body", lambda h, b: (h, b""), "signature does not match"),
+        ("stale timestamp", None, "older than 10 minutes"),
+    ],
+)
 def test_bad_signatures_and_replays_are_403_with_a_reason(
-        post_eventsub, make_chat_body, sign_headers, clean_inbox, case, tamper, reason):
+    post_eventsub, make_chat_body, sign_headers, clean_inbox, case, tamper, reason
+):
     body = json.dumps(make_chat_body()).encode()
     if tamper is None:
         stale = format_timestamp(datetime.now(UTC) - timedelta(minutes=11))
@@ -132,13 +165,18 @@ def test_bad_signatures_and_replays_are_403_with_a_reason(
     assert clean_inbox.llen(inbox.INBOX) == 0
 
 
-@pytest.mark.parametrize(("raw", "reason"), [
-    (b"{not json", "not valid JSON"),
-    (b"", "empty body"),
-    (b'"just a string"', "must be a JSON object"),
-    (b'{"subscription": {"id": "s", "type": "channel.chat.message"}, "event": {"message_id": "m"}}',
-     "event.message.text"),
-])
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"{not json", "not valid JSON"),
+        (b"", "empty body"),
+        (b'"just a string"', "must be a JSON object"),
+        (
+            b'{"subscription": {"id": "s", "type": "channel.chat.message"}, "event": {"message_id": "m"}}',
+            "event.message.text",
+        ),
+    ],
+)
 def test_malformed_but_signed_bodies_are_400(post_eventsub, clean_inbox, raw, reason):
     response = post_eventsub(raw=raw)
     assert response.status_code == 400

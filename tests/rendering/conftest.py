@@ -59,13 +59,21 @@ def rendered_episode(db, user, youtube_settings):
     from tests.rendering.fake_youtube import REFRESH_TOKEN
 
     series = Series.objects.create(
-        owner=user, name="Boss Rush", tags=["speedrun", "boss rush"], youtube_playlist_id="PLseries",
+        owner=user,
+        name="Boss Rush",
+        tags=["speedrun", "boss rush"],
+        youtube_playlist_id="PLseries",
         episode_description_template="{summary}\n\nChapters:\n{chapters}\n\nPart {order} of {series}.",
     )
     stream = Stream.objects.create(owner=user, series=series, title="Friday run", language="en")
     episode = Episode.objects.create(
-        owner=user, stream=stream, order=3, title="Boss Rush - Episode 3", description="We beat the last boss.",
-        status=Episode.Status.RENDERED, tracks=[{"start": 0, "end": 60}],
+        owner=user,
+        stream=stream,
+        order=3,
+        title="Boss Rush - Episode 3",
+        description="We beat the last boss.",
+        status=Episode.Status.RENDERED,
+        tracks=[{"start": 0, "end": 60}],
     )
     episode.rendered_file.save("episode-3.mp4", ContentFile(os.urandom(4 * 256 * 1024 + 777)))
     youtube_credential_save(owner=user, refresh_token=REFRESH_TOKEN)

@@ -21,8 +21,9 @@ def test_multipart_round_trip_verifies_then_removes_the_local_copy(s3, big_file,
     client, bucket = s3
     data = big_file.read_bytes()
 
-    archived = archive_file(local_path=big_file, key="u1/episodes/7/render.mp4", bucket=bucket, client=client,
-                            config=transfer_config(PART))
+    archived = archive_file(
+        local_path=big_file, key="u1/episodes/7/render.mp4", bucket=bucket, client=client, config=transfer_config(PART)
+    )
 
     assert not big_file.exists() and archived.local_deleted
     assert archived.etag.endswith("-3")  # it really went up in three parts
@@ -39,8 +40,9 @@ def test_a_small_file_goes_up_in_one_put_and_can_be_kept(s3, tmp_path):
     path = tmp_path / "clip.mkv"
     path.write_bytes(b"tiny original")
 
-    archived = archive_file(local_path=path, key="clip.mkv", bucket=bucket, client=client,
-                            config=transfer_config(PART), delete_local=False)
+    archived = archive_file(
+        local_path=path, key="clip.mkv", bucket=bucket, client=client, config=transfer_config(PART), delete_local=False
+    )
 
     assert path.exists() and not archived.local_deleted
     assert archived.etag == hashlib.md5(b"tiny original").hexdigest()
@@ -100,6 +102,9 @@ def test_verification_names_what_differs(tmp_path, head, problem):
     path.write_bytes(b"abc")
     expected = file_digests(path, config=transfer_config(PART))
     assert any(problem in p for p in verification_problems(head, expected))
-    assert verification_problems(
-        {"ContentLength": 3, "ETag": f'"{expected.etag}"', "ChecksumSHA256": expected.checksum_sha256}, expected
-    ) == []
+    assert (
+        verification_problems(
+            {"ContentLength": 3, "ETag": f'"{expected.etag}"', "ChecksumSHA256": expected.checksum_sha256}, expected
+        )
+        == []
+    )

@@ -40,8 +40,12 @@ def test_metadata_comes_from_the_episode_and_series_templates(rendered_episode):
     )
     assert snippet["tags"] == ["speedrun", "boss rush"] and snippet["categoryId"] == "20"
     assert snippet["defaultLanguage"] == snippet["defaultAudioLanguage"] == "en"
-    assert status == {"privacyStatus": "unlisted", "embeddable": True, "license": "youtube",
-                      "selfDeclaredMadeForKids": False}
+    assert status == {
+        "privacyStatus": "unlisted",
+        "embeddable": True,
+        "license": "youtube",
+        "selfDeclaredMadeForKids": False,
+    }
     assert upload.status == YouTubeUpload.Status.PENDING and upload.total_bytes == rendered_episode.rendered_file.size
 
 

@@ -22,8 +22,12 @@ from tests.rendering.fake_youtube import REFRESH_TOKEN
 
 VIDEO = os.urandom(4 * CHUNK_QUANTUM + 1000)  # five chunks: four full, one short
 METADATA = metadata_json(
-    title="Boss rush - Episode 3", description="0:00 Intro", tags=["speedrun"], category_id="20",
-    privacy_status="private", language="en",
+    title="Boss rush - Episode 3",
+    description="0:00 Intro",
+    tags=["speedrun"],
+    category_id="20",
+    privacy_status="private",
+    language="en",
 )
 
 
