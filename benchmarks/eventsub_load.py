@@ -74,8 +74,13 @@ def setup_owner():
     ChatMessage.objects.filter(owner=user).delete()
     TwitchLink.objects.filter(owner=user).delete()
     link = TwitchLink.objects.create(owner=user, twitch_user_id=BROADCASTER_ID, login="benchstreamer")
-    EventSubSubscription.objects.create(owner=user, link=link, twitch_id=SUBSCRIPTION_ID, status="enabled",
-                                        callback_url="https://studio.example.com/twitch/eventsub/")
+    EventSubSubscription.objects.create(
+        owner=user,
+        link=link,
+        twitch_id=SUBSCRIPTION_ID,
+        status="enabled",
+        callback_url="https://studio.example.com/twitch/eventsub/",
+    )
     client = redis_client()
     for key in (inbox.INBOX, inbox.DRAIN_SCHEDULED):
         client.delete(key)
@@ -83,8 +88,9 @@ def setup_owner():
 
 
 def start(argv: list[str], log: Path) -> subprocess.Popen:
-    return subprocess.Popen(argv, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT, env=os.environ.copy(),
-                            start_new_session=True)
+    return subprocess.Popen(
+        argv, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT, env=os.environ.copy(), start_new_session=True
+    )
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -116,8 +122,16 @@ class Load:
         self.seconds = seconds
         self.random = random.Random(seed)
         self.sent_valid: list[tuple[bytes, dict]] = []
-        self.counts = {"valid_sent": 0, "valid_accepted": 0, "duplicate_sent": 0, "duplicate_acked": 0,
-                       "duplicate_stored_again": 0, "forged_sent": 0, "forged_rejected": 0, "unexpected": 0}
+        self.counts = {
+            "valid_sent": 0,
+            "valid_accepted": 0,
+            "duplicate_sent": 0,
+            "duplicate_acked": 0,
+            "duplicate_stored_again": 0,
+            "forged_sent": 0,
+            "forged_rejected": 0,
+            "unexpected": 0,
+        }
         self.unexpected: list[str] = []
 
     def next_message(self) -> tuple[str, bytes, dict]:
@@ -128,8 +142,13 @@ class Load:
         n = self.counts["valid_sent"] + self.counts["forged_sent"]
         body = (BODY % {"sub": SUBSCRIPTION_ID, "b": BROADCASTER_ID, "c": n % 500, "m": uuid.uuid4(), "n": n}).encode()
         forged = roll > 0.99
-        headers = message_headers("forged-" + SECRET if forged else SECRET, body, message_id=str(uuid.uuid4()),
-                                  timestamp=format_timestamp(datetime.now(UTC)), message_type="notification")
+        headers = message_headers(
+            "forged-" + SECRET if forged else SECRET,
+            body,
+            message_id=str(uuid.uuid4()),
+            timestamp=format_timestamp(datetime.now(UTC)),
+            message_type="notification",
+        )
         return ("forged" if forged else "valid"), body, headers
 
     async def sender(self, host: str, port: int, deadline: float) -> None:
@@ -139,8 +158,11 @@ class Load:
                 kind, body, headers = self.next_message()
                 self.counts[f"{kind}_sent"] += 1
                 head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
-                writer.write(f"POST {PATH} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
-                             f"Content-Length: {len(body)}\r\n{head}\r\n".encode() + body)
+                writer.write(
+                    f"POST {PATH} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {len(body)}\r\n{head}\r\n".encode()
+                    + body
+                )
                 status, duplicate = await read_response(reader)
                 self.tally(kind, status, duplicate, body, headers)
         finally:
@@ -226,15 +248,47 @@ def main() -> None:
     port = free_port()
     python = sys.executable
     if args.server == "uvicorn":
-        argv = ["-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-                "--workers", str(args.server_workers), "--no-access-log", "--log-level", "warning",
-                "--loop", "uvloop", "--http", "httptools"]
+        argv = [
+            "-m",
+            "uvicorn",
+            "config.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.server_workers),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+        ]
     else:
         argv = ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "-v", "0", "config.asgi:application"]
     server_log = logs / f"bench-{args.server}.log"
     server = start([python, *argv], server_log)
-    worker = start([python, "-m", "celery", "-A", "config", "worker", "-Q", "io", "-c", str(args.worker_concurrency),
-                    "--loglevel", "WARNING", "-n", f"bench-{port}@%h"], logs / "bench-worker.log")
+    worker = start(
+        [
+            python,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            "io",
+            "-c",
+            str(args.worker_concurrency),
+            "--loglevel",
+            "WARNING",
+            "-n",
+            f"bench-{port}@%h",
+        ],
+        logs / "bench-worker.log",
+    )
     try:
         asyncio.run(wait_for_port(port, server, server_log))
         load = Load(args.seconds)
@@ -253,23 +307,38 @@ def main() -> None:
     c = load.counts
     total = c["valid_sent"] + c["duplicate_sent"] + c["forged_sent"]
     rate = unique_valid / elapsed
-    print(f"duration {elapsed:.1f} s, {args.connections} connections, {args.server} "
-          f"(workers {args.server_workers if args.server == 'uvicorn' else 1}), "
-          f"cpu cores {os.cpu_count()}")
-    print(f"requests {total} ({total / elapsed:.0f}/s): valid {c['valid_sent']}, duplicates {c['duplicate_sent']}, "
-          f"forged {c['forged_sent']}")
-    print("CPU seconds during the load: " + ", ".join(f"{name} {used:.1f}" for name, used in cpu.items())
-          + f" (server {1000 * cpu['server'] / max(total, 1):.3f} ms per request)")
+    print(
+        f"duration {elapsed:.1f} s, {args.connections} connections, {args.server} "
+        f"(workers {args.server_workers if args.server == 'uvicorn' else 1}), "
+        f"cpu cores {os.cpu_count()}"
+    )
+    print(
+        f"requests {total} ({total / elapsed:.0f}/s): valid {c['valid_sent']}, duplicates {c['duplicate_sent']}, "
+        f"forged {c['forged_sent']}"
+    )
+    print(
+        "CPU seconds during the load: "
+        + ", ".join(f"{name} {used:.1f}" for name, used in cpu.items())
+        + f" (server {1000 * cpu['server'] / max(total, 1):.3f} ms per request)"
+    )
     print(f"accepted valid messages/s: {rate:.0f} (target 1000: ratio {rate / 1000:.2f})")
-    print(f"duplicates acknowledged: {c['duplicate_acked']}/{c['duplicate_sent']} "
-          f"(treated as new: {c['duplicate_stored_again']})")
+    print(
+        f"duplicates acknowledged: {c['duplicate_acked']}/{c['duplicate_sent']} "
+        f"(treated as new: {c['duplicate_stored_again']})"
+    )
     print(f"forged rejected (403): {c['forged_rejected']}/{c['forged_sent']}")
-    print(f"stored rows {stored} / unique valid messages {unique_valid} (ratio {stored / max(unique_valid, 1):.4f}); "
-          f"drained {drain_s:.1f} s after the load stopped")
+    print(
+        f"stored rows {stored} / unique valid messages {unique_valid} (ratio {stored / max(unique_valid, 1):.4f}); "
+        f"drained {drain_s:.1f} s after the load stopped"
+    )
     if c["unexpected"]:
         print(f"unexpected answers: {c['unexpected']} e.g. {load.unexpected}")
-    ok = (stored == unique_valid and c["forged_rejected"] == c["forged_sent"] and not c["unexpected"]
-          and c["duplicate_stored_again"] == 0)
+    ok = (
+        stored == unique_valid
+        and c["forged_rejected"] == c["forged_sent"]
+        and not c["unexpected"]
+        and c["duplicate_stored_again"] == 0
+    )
     print("RESULT", "PASS" if ok and rate >= 1000 else ("PASS (correctness), BELOW TARGET RATE" if ok else "FAIL"))
     get_user_model().objects.filter(pk=owner.pk).delete()
     sys.exit(0 if ok else 1)

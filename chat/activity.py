@@ -34,5 +34,7 @@ def activity_series(
         index = min(int(offset // window), count - 1)
         messages[index] += 1
         chatters[index].add(chatter)
-    return [ActivityWindow(start=index * window, messages=messages[index], chatters=len(chatters[index]))
-            for index in range(count)]
+    return [
+        ActivityWindow(start=index * window, messages=messages[index], chatters=len(chatters[index]))
+        for index in range(count)
+    ]

@@ -43,8 +43,21 @@ class EventSubSubscriptionAdmin(admin.ModelAdmin):
     list_display = ["link", "type", "status", "revoked_reason", "revoked_at", "twitch_id", "owner", "created_at"]
     list_filter = ["status", "type", "revoked_reason"]
     search_fields = ["twitch_id", "link__login"]
-    readonly_fields = ["owner", "link", "twitch_id", "type", "version", "condition", "callback_url", "status",
-                       "twitch_status", "revoked_reason", "revoked_at", "created_at", "updated_at"]
+    readonly_fields = [
+        "owner",
+        "link",
+        "twitch_id",
+        "type",
+        "version",
+        "condition",
+        "callback_url",
+        "status",
+        "twitch_status",
+        "revoked_reason",
+        "revoked_at",
+        "created_at",
+        "updated_at",
+    ]
     actions = ["refresh_from_twitch", "delete_at_twitch"]
 
     def has_add_permission(self, request):
@@ -77,8 +90,16 @@ class EventSubSubscriptionAdmin(admin.ModelAdmin):
 
 @admin.register(ChatMessage)
 class ChatMessageAdmin(admin.ModelAdmin):
-    list_display = ["sent_at", "chatter_display_name", "chatter_login", "short_text", "broadcaster_login", "stream",
-                    "source", "owner"]
+    list_display = [
+        "sent_at",
+        "chatter_display_name",
+        "chatter_login",
+        "short_text",
+        "broadcaster_login",
+        "stream",
+        "source",
+        "owner",
+    ]
     list_filter = ["source", "owner"]
     search_fields = ["chatter_login", "chatter_display_name", "text"]
     date_hierarchy = "sent_at"

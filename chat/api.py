@@ -35,8 +35,13 @@ class TwitchLinkSerializer(serializers.ModelSerializer):
         read_only_fields = ["twitch_user_id", "display_name", "created_at"]
 
 
-class TwitchLinkViewSet(OwnedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                        mixins.DestroyModelMixin, viewsets.GenericViewSet):
+class TwitchLinkViewSet(
+    OwnedQuerysetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
     """Your Twitch account (one). POST {"login": "..."} links it, looked up on Twitch."""
 
     queryset = TwitchLink.objects.all()
@@ -57,13 +62,27 @@ class EventSubSubscriptionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = EventSubSubscription
-        fields = ["id", "twitch_id", "twitch_login", "type", "version", "condition", "callback_url", "status",
-                  "twitch_status", "revoked_reason", "revoked_at", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "twitch_id",
+            "twitch_login",
+            "type",
+            "version",
+            "condition",
+            "callback_url",
+            "status",
+            "twitch_status",
+            "revoked_reason",
+            "revoked_at",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 
-class EventSubSubscriptionViewSet(OwnedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                                  viewsets.GenericViewSet):
+class EventSubSubscriptionViewSet(
+    OwnedQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """``channel.chat.message`` subscriptions at Twitch: status enabled, pending or revoked (with the reason)."""
 
     queryset = EventSubSubscription.objects.select_related("link")
@@ -96,8 +115,20 @@ class EventSubSubscriptionViewSet(OwnedQuerysetMixin, mixins.ListModelMixin, mix
 class ChatMessageSerializer(serializers.ModelSerializer):
     class Meta:
         model = ChatMessage
-        fields = ["id", "stream", "twitch_message_id", "broadcaster_user_id", "broadcaster_login", "chatter_user_id",
-                  "chatter_login", "chatter_display_name", "text", "sent_at", "received_at", "source"]
+        fields = [
+            "id",
+            "stream",
+            "twitch_message_id",
+            "broadcaster_user_id",
+            "broadcaster_login",
+            "chatter_user_id",
+            "chatter_login",
+            "chatter_display_name",
+            "text",
+            "sent_at",
+            "received_at",
+            "source",
+        ]
         read_only_fields = fields
 
 
@@ -123,8 +154,9 @@ class ChatMessageViewSet(OwnedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
             queryset = queryset.filter(chatter_login__iexact=params["chatter"])
         if params.get("search"):
             term = params["search"]
-            queryset = queryset.filter(Q(text__icontains=term) | Q(chatter_login__icontains=term)
-                                       | Q(chatter_display_name__icontains=term))
+            queryset = queryset.filter(
+                Q(text__icontains=term) | Q(chatter_login__icontains=term) | Q(chatter_display_name__icontains=term)
+            )
         return queryset
 
     @action(detail=False)
@@ -135,7 +167,12 @@ class ChatMessageViewSet(OwnedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
         stream = get_object_or_404(Stream, pk=query.validated_data["stream"], owner=request.user)
         window = query.validated_data["window"]
         series = stream_chat_activity(stream, window=window)
-        return Response({
-            "stream": stream.pk, "window": window,
-            "series": [{"start": item.start, "messages": item.messages, "chatters": item.chatters} for item in series],
-        })
+        return Response(
+            {
+                "stream": stream.pk,
+                "window": window,
+                "series": [
+                    {"start": item.start, "messages": item.messages, "chatters": item.chatters} for item in series
+                ],
+            }
+        )

@@ -105,9 +105,7 @@ def _header(headers: Mapping[str, str], name: str) -> str:
     return (value or "").strip()
 
 
-def verify_request(
-    headers: Mapping[str, str], body: bytes, *, secret: str | bytes, now: datetime
-) -> Envelope:
+def verify_request(headers: Mapping[str, str], body: bytes, *, secret: str | bytes, now: datetime) -> Envelope:
     """Check that Twitch sent this message recently; raise ``EventSubError`` otherwise.
 
     ``headers`` may be any mapping whose lookups use the canonical names or their lower-case form
@@ -123,7 +121,7 @@ def verify_request(
             raise EventSubError(403, f"missing {name} header")
     if not signature.startswith(SIGNATURE_PREFIX):
         raise EventSubError(403, f"{HEADER_SIGNATURE} must start with {SIGNATURE_PREFIX}")
-    digest = signature[len(SIGNATURE_PREFIX):]
+    digest = signature[len(SIGNATURE_PREFIX) :]
     if not _HEX_DIGEST.fullmatch(digest):
         raise EventSubError(403, f"{HEADER_SIGNATURE} is not a 64-digit hex SHA-256 digest")
     expected = sign(secret, message_id, timestamp, body)

@@ -74,9 +74,7 @@ class HelixClient:
         data = self._request("GET", "/users", params={"login": login}, expect=(200,)).get("data") or []
         return data[0] if data else None
 
-    def create_subscription(
-        self, *, type: str, version: str, condition: dict, callback: str, secret: str
-    ) -> dict:
+    def create_subscription(self, *, type: str, version: str, condition: dict, callback: str, secret: str) -> dict:
         """Create a webhook subscription; returns Twitch's record (status ``webhook_callback_verification_pending``)."""
         body = {
             "type": type,

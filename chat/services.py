@@ -38,8 +38,9 @@ def _client(client_id: str, client_secret: str, api_url: str, auth_url: str) -> 
 
 def helix_client() -> HelixClient:
     """One client per process and configuration, so the app access token is reused until it expires."""
-    return _client(settings.TWITCH_CLIENT_ID, settings.TWITCH_CLIENT_SECRET, settings.TWITCH_API_URL,
-                   settings.TWITCH_AUTH_URL)
+    return _client(
+        settings.TWITCH_CLIENT_ID, settings.TWITCH_CLIENT_SECRET, settings.TWITCH_API_URL, settings.TWITCH_AUTH_URL
+    )
 
 
 def _helix_call(call, *args, **kwargs):
@@ -72,8 +73,11 @@ def twitch_link_create(*, owner, login: str) -> TwitchLink:
         raise ChatError(f"Twitch account {login!r} is already linked to another user")
     link, _ = TwitchLink.objects.update_or_create(
         owner=owner,
-        defaults={"twitch_user_id": user["id"], "login": user.get("login", login),
-                  "display_name": user.get("display_name", "")},
+        defaults={
+            "twitch_user_id": user["id"],
+            "login": user.get("login", login),
+            "display_name": user.get("display_name", ""),
+        },
     )
     return link
 
@@ -91,16 +95,25 @@ def subscription_create(*, owner, callback_url: str) -> EventSubSubscription:
     condition = {"broadcaster_user_id": link.twitch_user_id, "user_id": link.twitch_user_id}
     record = _helix_call(
         helix_client().create_subscription,
-        type=CHAT_MESSAGE_TYPE, version=CHAT_MESSAGE_VERSION, condition=condition, callback=callback_url, secret=secret,
+        type=CHAT_MESSAGE_TYPE,
+        version=CHAT_MESSAGE_VERSION,
+        condition=condition,
+        callback=callback_url,
+        secret=secret,
     )
     twitch_status = record.get("status", PENDING_TWITCH_STATUS)
     # Twitch may verify the callback before we get here; the webhook then found no row, so keep its answer.
     subscription, _ = EventSubSubscription.objects.get_or_create(
         twitch_id=record["id"],
         defaults={
-            "owner": owner, "link": link, "type": record.get("type", CHAT_MESSAGE_TYPE),
-            "version": record.get("version", CHAT_MESSAGE_VERSION), "condition": record.get("condition", condition),
-            "callback_url": callback_url, "status": status_from_twitch(twitch_status), "twitch_status": twitch_status,
+            "owner": owner,
+            "link": link,
+            "type": record.get("type", CHAT_MESSAGE_TYPE),
+            "version": record.get("version", CHAT_MESSAGE_VERSION),
+            "condition": record.get("condition", condition),
+            "callback_url": callback_url,
+            "status": status_from_twitch(twitch_status),
+            "twitch_status": twitch_status,
         },
     )
     return subscription
@@ -117,10 +130,7 @@ def subscriptions_sync(*, owner) -> list[EventSubSubscription]:
     link = TwitchLink.objects.filter(owner=owner).first()
     if link is None:
         return []
-    remote = {
-        item["id"]: item
-        for item in _helix_call(helix_client().list_subscriptions, user_id=link.twitch_user_id)
-    }
+    remote = {item["id"]: item for item in _helix_call(helix_client().list_subscriptions, user_id=link.twitch_user_id)}
     subscriptions = list(EventSubSubscription.objects.filter(owner=owner))
     for subscription in subscriptions:
         twitch_status = remote.get(subscription.twitch_id, {}).get("status", "deleted_at_twitch")
@@ -186,7 +196,8 @@ def chat_messages_store(*, items: list[bytes]) -> StoreResult:
     missing = {fields["broadcaster_user_id"] for sub, fields in parsed if sub not in by_subscription}
     by_broadcaster = (
         dict(TwitchLink.objects.filter(twitch_user_id__in=missing).values_list("twitch_user_id", "owner_id"))
-        if missing else {}
+        if missing
+        else {}
     )
     rows = []
     for subscription_id, fields in parsed:
@@ -252,18 +263,24 @@ def chat_import(*, stream, log: ChatLog, vod_start: float = 0.0) -> ImportResult
     origin = stream.recorded_at - timedelta(seconds=vod_start)
     rows = {
         comment.message_id: ChatMessage(
-            owner_id=stream.owner_id, stream=stream, twitch_message_id=comment.message_id,
-            broadcaster_user_id=log.broadcaster_user_id, broadcaster_login=log.broadcaster_login,
-            chatter_user_id=comment.chatter_user_id, chatter_login=comment.chatter_login,
-            chatter_display_name=comment.chatter_display_name, text=comment.text,
-            sent_at=origin + timedelta(seconds=comment.offset), source="import",
+            owner_id=stream.owner_id,
+            stream=stream,
+            twitch_message_id=comment.message_id,
+            broadcaster_user_id=log.broadcaster_user_id,
+            broadcaster_login=log.broadcaster_login,
+            chatter_user_id=comment.chatter_user_id,
+            chatter_login=comment.chatter_login,
+            chatter_display_name=comment.chatter_display_name,
+            text=comment.text,
+            sent_at=origin + timedelta(seconds=comment.offset),
+            source="import",
         )
         for comment in log.comments
     }
     ids = list(rows)
     with transaction.atomic():
         existing = sum(
-            ChatMessage.objects.filter(twitch_message_id__in=ids[start:start + 5000]).count()
+            ChatMessage.objects.filter(twitch_message_id__in=ids[start : start + 5000]).count()
             for start in range(0, len(ids), 5000)
         )
         ChatMessage.objects.bulk_create(rows.values(), ignore_conflicts=True, batch_size=1000)

@@ -7,8 +7,14 @@ from celery import shared_task
 from chat import services
 
 
-@shared_task(bind=True, name="chat.tasks.store_eventsub_notifications", acks_late=True, reject_on_worker_lost=True,
-             soft_time_limit=5 * 60, time_limit=6 * 60)
+@shared_task(
+    bind=True,
+    name="chat.tasks.store_eventsub_notifications",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=5 * 60,
+    time_limit=6 * 60,
+)
 def store_eventsub_notifications(self) -> dict:
     """Drain the webhook's inbox into ChatMessage rows. Idempotent: message ids are unique."""
     result = services.eventsub_inbox_drain(task_id=self.request.id or "manual")

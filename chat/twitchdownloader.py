@@ -63,8 +63,14 @@ def _comment(item, index: int, problems: list[str]) -> Comment | None:
         # Deterministic, so importing the same file twice stores each comment once.
         seed = f"{index}|{offset}|{login or display_name}|{message['body']}".encode()
         message_id = "import-" + hashlib.sha1(seed).hexdigest()
-    return Comment(message_id=message_id, offset=float(offset), chatter_user_id=str(commenter.get("_id") or ""),
-                   chatter_login=login, chatter_display_name=display_name, text=message["body"])
+    return Comment(
+        message_id=message_id,
+        offset=float(offset),
+        chatter_user_id=str(commenter.get("_id") or ""),
+        chatter_login=login,
+        chatter_display_name=display_name,
+        text=message["body"],
+    )
 
 
 def parse_chat_log(doc) -> ChatLog:
@@ -78,5 +84,8 @@ def parse_chat_log(doc) -> ChatLog:
     if problems:
         raise ChatLogError(problems)
     streamer = doc.get("streamer") if isinstance(doc.get("streamer"), dict) else {}
-    return ChatLog(broadcaster_user_id=str(streamer.get("id") or ""), broadcaster_login=str(streamer.get("name") or ""),
-                   comments=comments)
+    return ChatLog(
+        broadcaster_user_id=str(streamer.get("id") or ""),
+        broadcaster_login=str(streamer.get("name") or ""),
+        comments=comments,
+    )

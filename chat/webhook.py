@@ -86,8 +86,12 @@ async def handle(headers: Mapping[str, str], body: bytes, *, outside_django: boo
             return Reply(200, message.challenge)
         if envelope.message_type == REVOCATION:
             # Idempotent, so a repeated message id needs no claim.
-            known = await _database(services.subscription_mark_revoked, twitch_id=message.subscription_id,
-                                    reason=message.subscription_status, at=envelope.sent_at)
+            known = await _database(
+                services.subscription_mark_revoked,
+                twitch_id=message.subscription_id,
+                reason=message.subscription_status,
+                at=envelope.sent_at,
+            )
             if not known:
                 log.warning("revocation for unknown subscription %s", message.subscription_id)
             return Reply(204)

@@ -20,3 +20,10 @@ from chat.api import ChatMessageViewSet, EventSubSubscriptionViewSet, TwitchLink
 router.register("twitch-links", TwitchLinkViewSet, basename="twitch-links")
 router.register("eventsub-subscriptions", EventSubSubscriptionViewSet, basename="eventsub-subscriptions")
 router.register("chat-messages", ChatMessageViewSet, basename="chat-messages")
+
+# --- analysis and transcription ---
+from transcription.api import ClipAnalysisViewSet, ProcessingViewSet, TranscriptViewSet  # noqa: E402
+
+router.register("transcripts", TranscriptViewSet, basename="transcripts")
+router.register("clip-analyses", ClipAnalysisViewSet, basename="clip-analyses")
+router.register("processing", ProcessingViewSet, basename="processing")

@@ -236,3 +236,5 @@ WHISPER_BATCH_SIZE = env_int("WHISPER_BATCH_SIZE", 8)  # batched inference on CU
 WHISPER_RANGE_PAD = env_float("WHISPER_RANGE_PAD", 0.2)  # seconds added around each speech span
 WHISPER_WINDOW_SECONDS = env_int("WHISPER_WINDOW_SECONDS", 600)  # clip audio loaded per model call
 WHISPER_MAX_NEW_TOKENS = env_int("WHISPER_MAX_NEW_TOKENS", 0)  # 0: the engine's default per window
+# Decoding temperatures, tried in order when a result looks wrong; empty: the engine's (0, 0.2, ..., 1.0).
+WHISPER_TEMPERATURE = [float(t) for t in env_list("WHISPER_TEMPERATURE", [])]

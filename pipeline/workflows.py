@@ -73,13 +73,24 @@ def build_stream_chain(run: PipelineRun, *, audio_track: int | None = None):
 
 
 def create_process_run(
-    stream: Stream, *, owner, steps: tuple[str, ...] = PROCESS_STEPS, clip_ids: list[int] | None = None
+    stream: Stream,
+    *,
+    owner,
+    steps: tuple[str, ...] = PROCESS_STEPS,
+    clip_ids: list[int] | None = None,
+    audio_track: int | None = None,
 ) -> PipelineRun:
+    """A queued processing run with one step per clip and stage; bad requests raise ``ValueError``."""
     unknown = set(steps) - set(PROCESS_STEPS)
     if unknown:
         raise ValueError(f"unknown step(s) {', '.join(sorted(unknown))}; choose from {', '.join(PROCESS_STEPS)}")
     if not stream.clips.exists():
         raise ValueError(f"stream {stream.id} ({stream.title}) has no clips to process")
+    for clip in stream.clips.all() if audio_track is not None else []:
+        if audio_track >= len(clip.audio_tracks):
+            raise ValueError(
+                f"{clip.original_name}: audio track {audio_track} does not exist (it has {len(clip.audio_tracks)})"
+            )
     return run_create(
         owner=owner, kind=PipelineRun.Kind.PROCESS, stream=stream, steps=_steps_for(stream, steps, clip_ids)
     )
@@ -99,7 +110,7 @@ def start_stream_processing(
     subset of ``steps`` to re-run them (outputs are replaced, never duplicated).
     """
     stream = Stream.objects.get(id=stream_id)
-    run = create_process_run(stream, owner=owner, steps=steps, clip_ids=clip_ids)
+    run = create_process_run(stream, owner=owner, steps=steps, clip_ids=clip_ids, audio_track=audio_track)
     signature = build_stream_chain(run, audio_track=audio_track)
 
     def enqueue() -> None:

@@ -194,9 +194,7 @@ def episode_publish(
         _set_episode(episode, Episode.Status.FAILED)
         log.warning("episode %s: %s", episode.pk, message)
         return PublishOutcome(Upload.FAILED, message=message)
-    _save(
-        upload, status=Upload.UPLOADED, resume_at=None, throttle_count=0, last_error="", finished_at=timezone.now()
-    )
+    _save(upload, status=Upload.UPLOADED, resume_at=None, throttle_count=0, last_error="", finished_at=timezone.now())
     return PublishOutcome(Upload.UPLOADED, video_id=upload.video_id)
 
 
@@ -259,7 +257,10 @@ def _claim(episode_id: int) -> YouTubeUpload | None:
 def _throttle(upload: YouTubeUpload, episode: Episode, throttled: Throttled) -> PublishOutcome:
     resume_at = timezone.now() + timedelta(seconds=throttled.retry_after)
     _save(
-        upload, status=Upload.THROTTLED, resume_at=resume_at, throttle_count=upload.throttle_count + 1,
+        upload,
+        status=Upload.THROTTLED,
+        resume_at=resume_at,
+        throttle_count=upload.throttle_count + 1,
         last_error=str(throttled),
     )
     if not upload.video_id:  # once the video is up, a throttled playlist insert leaves the episode uploaded
@@ -331,8 +332,12 @@ def stored_file_archive(*, owner, field_file, folder: str, delete_local: bool) -
         secret_key=settings.AWS_SECRET_ACCESS_KEY,
     )
     archived = archive_file(
-        local_path=local, key=key, bucket=settings.ARCHIVE_BUCKET, client=client,
-        config=transfer_config(settings.ARCHIVE_PART_SIZE), delete_local=delete_local,
+        local_path=local,
+        key=key,
+        bucket=settings.ARCHIVE_BUCKET,
+        client=client,
+        config=transfer_config(settings.ARCHIVE_PART_SIZE),
+        delete_local=delete_local,
     )
     record, _ = ArchivedFile.objects.update_or_create(
         bucket=archived.bucket,

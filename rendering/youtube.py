@@ -89,9 +89,7 @@ def backoff_seconds(attempt: int, *, base: float = 30.0, cap: float = 3600.0) ->
     return min(cap, base * 2 ** max(0, attempt - 1))
 
 
-def authorized_session(
-    *, refresh_token: str, client_id: str, client_secret: str, token_uri: str
-) -> AuthorizedSession:
+def authorized_session(*, refresh_token: str, client_id: str, client_secret: str, token_uri: str) -> AuthorizedSession:
     """A requests session that fetches and refreshes the access token itself (scopes: those the user granted)."""
     credentials = Credentials(
         token=None,
@@ -244,9 +242,8 @@ class YouTubeClient:
             raise _Transient(f"{type(error).__name__}: connection lost") from error
         if response.status_code >= 500:
             raise _Transient(
-                f"HTTP {response.status_code} from YouTube", retry_after_seconds(
-                    response.headers.get("Retry-After"), now=datetime.now(UTC)
-                )
+                f"HTTP {response.status_code} from YouTube",
+                retry_after_seconds(response.headers.get("Retry-After"), now=datetime.now(UTC)),
             )
         return response
 

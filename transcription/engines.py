@@ -6,6 +6,7 @@ is built once per process by :func:`get_engine` and reused by every task the pro
 
 from __future__ import annotations
 
+import math
 import queue
 import threading
 import time
@@ -30,14 +31,20 @@ class TranscriptionTimeout(EngineError):
     pass
 
 
+def _finite(value) -> float | None:
+    """Model scores as floats; NaN/inf (a segment with no tokens) as None, which JSON and SQL both keep."""
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
 @dataclass
 class SegmentResult:
     start: float
     end: float
     text: str
-    avg_logprob: float = 0.0
-    compression_ratio: float = 0.0
-    no_speech_prob: float = 0.0
+    avg_logprob: float | None = 0.0
+    compression_ratio: float | None = 0.0
+    no_speech_prob: float | None = 0.0
     temperature: float = 0.0
     tokens: list[int] = field(default_factory=list)
     words: list[dict] = field(default_factory=list)
@@ -83,6 +90,7 @@ class FasterWhisperEngine(Engine):
         compute_type: str = "",
         batch_size: int = 8,
         max_new_tokens: int | None = None,
+        temperature: tuple[float, ...] | None = None,
     ):
         import ctranslate2
         from faster_whisper import BatchedInferencePipeline, WhisperModel
@@ -93,6 +101,7 @@ class FasterWhisperEngine(Engine):
         self.model_name = model
         self.batch_size = batch_size
         self.max_new_tokens = max_new_tokens or None
+        self.temperature = {"temperature": list(temperature)} if temperature else {}
         compute_type = compute_type or ("float16" if device == "cuda" else "int8")
         try:
             self.model = WhisperModel(model, device=device, compute_type=compute_type)
@@ -107,6 +116,7 @@ class FasterWhisperEngine(Engine):
             "language": language,
             "vad_filter": False,
             "max_new_tokens": self.max_new_tokens,
+            **self.temperature,
         }
         if self.batched is not None:
             clips = [{"start": start, "end": end} for start, end in split_long(ranges, 30.0)]
@@ -122,9 +132,9 @@ class FasterWhisperEngine(Engine):
             start=round(segment.start, 3),
             end=round(segment.end, 3),
             text=segment.text.strip(),
-            avg_logprob=float(segment.avg_logprob),
-            compression_ratio=float(segment.compression_ratio),
-            no_speech_prob=float(segment.no_speech_prob),
+            avg_logprob=_finite(segment.avg_logprob),
+            compression_ratio=_finite(segment.compression_ratio),
+            no_speech_prob=_finite(segment.no_speech_prob),
             temperature=float(segment.temperature or 0.0),
             tokens=[int(token) for token in segment.tokens],
             words=[_word(w.start, w.end, w.word, w.probability) for w in segment.words or []],
@@ -180,9 +190,9 @@ class OpenAIWhisperEngine(Engine):
             start=round(float(segment["start"]), 3),
             end=round(float(segment["end"]), 3),
             text=segment["text"].strip(),
-            avg_logprob=float(segment["avg_logprob"]),
-            compression_ratio=float(segment["compression_ratio"]),
-            no_speech_prob=float(segment["no_speech_prob"]),
+            avg_logprob=_finite(segment["avg_logprob"]),
+            compression_ratio=_finite(segment["compression_ratio"]),
+            no_speech_prob=_finite(segment["no_speech_prob"]),
             temperature=float(segment["temperature"]),
             tokens=[int(token) for token in segment["tokens"]],
             words=[_word(w["start"], w["end"], w["word"], w["probability"]) for w in segment.get("words", [])],

@@ -27,7 +27,10 @@ class TranscriptionError(RuntimeError):
 
 def engine_from_settings() -> Engine:
     """The configured engine, loaded once per worker process (``get_engine`` caches it)."""
-    options: dict = {"max_new_tokens": settings.WHISPER_MAX_NEW_TOKENS or None}
+    options: dict = {
+        "max_new_tokens": settings.WHISPER_MAX_NEW_TOKENS or None,
+        "temperature": tuple(settings.WHISPER_TEMPERATURE) or None,
+    }
     if settings.WHISPER_ENGINE == "faster-whisper":
         options.update(compute_type=settings.WHISPER_COMPUTE_TYPE, batch_size=settings.WHISPER_BATCH_SIZE)
     return get_engine(settings.WHISPER_ENGINE, settings.WHISPER_MODEL, settings.WHISPER_DEVICE, **options)

@@ -11,14 +11,20 @@ from streams.models import Stream
 
 
 class Command(BaseCommand):
-    help = "Import chat from a TwitchDownloaderCLI JSON file (chatdownload) onto a stream, for VODs recorded " \
-           "before live capture was on. Safe to run twice."
+    help = (
+        "Import chat from a TwitchDownloaderCLI JSON file (chatdownload) onto a stream, for VODs recorded "
+        "before live capture was on. Safe to run twice."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("stream", type=int, help="stream id")
         parser.add_argument("file", type=Path, help="TwitchDownloaderCLI chat JSON")
-        parser.add_argument("--vod-start", type=float, default=0.0,
-                            help="seconds into the VOD where the stream's first recording starts (default 0)")
+        parser.add_argument(
+            "--vod-start",
+            type=float,
+            default=0.0,
+            help="seconds into the VOD where the stream's first recording starts (default 0)",
+        )
 
     def handle(self, *args, stream: int, file: Path, vod_start: float, **options):
         try:
@@ -37,6 +43,9 @@ class Command(BaseCommand):
             raise CommandError(f"{file}: not a TwitchDownloaderCLI chat log: {error}") from None
         except ChatError as error:
             raise CommandError(str(error)) from None
-        self.stdout.write(self.style.SUCCESS(
-            f"{result.created} messages imported onto stream {target.pk} ({target.title}); "
-            f"{result.already_stored} were already stored"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{result.created} messages imported onto stream {target.pk} ({target.title}); "
+                f"{result.already_stored} were already stored"
+            )
+        )

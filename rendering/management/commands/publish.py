@@ -23,7 +23,10 @@ class Command(BaseCommand):
         parser.add_argument("episode", type=int, help="episode id")
         parser.add_argument("--privacy", default="private", choices=PRIVACY_STATUSES)
         parser.add_argument(
-            "--chapter", action="append", default=[], metavar="'M:SS TITLE'",
+            "--chapter",
+            action="append",
+            default=[],
+            metavar="'M:SS TITLE'",
             help="a chapter for the description (repeat; at least three, the first at 0:00)",
         )
 

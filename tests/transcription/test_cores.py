@@ -1,0 +1,109 @@
+"""Pure transcription cores: clip ranges, windows, subtitles, word error rate, the model-call time limit."""
+
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from transcription.engines import EngineError, SegmentResult, TranscriptionTimeout, run_model_call
+from transcription.ranges import Window, clip_ranges, plan_windows, split_long
+from transcription.subtitles import to_srt, to_vtt
+from transcription.wer import word_error_rate
+
+
+def test_speech_spans_become_clip_ranges_as_in_the_contract():
+    assert clip_ranges([(0.0, 30.0), (40.0, 100.0)], 100.0, pad=0) == [(0.0, 30.0), (40.0, 100.0)]
+
+
+def test_ranges_are_padded_clamped_merged_and_crumbs_dropped():
+    speech = [(0.1, 2.0), (2.3, 5.0), (9.0, 9.05), (20.0, 29.9)]
+    assert clip_ranges(speech, 30.0, pad=0.2) == [(0.0, 5.2), (8.8, 9.25), (19.8, 30.0)]
+    assert clip_ranges([(9.0, 9.05)], 30.0, pad=0.0) == []
+
+
+def test_long_ranges_are_split_for_batched_inference():
+    assert split_long([(0.0, 10.0), (20.0, 95.0)], 30.0) == [(0.0, 10.0), (20.0, 45.0), (45.0, 70.0), (70.0, 95.0)]
+
+
+def test_windows_bound_the_audio_loaded_per_model_call():
+    windows = plan_windows([(0.0, 100.0), (300.0, 500.0), (650.0, 700.0), (2000.0, 2900.0)], max_span=600.0)
+    assert windows == [
+        Window(0.0, 500.0, ((0.0, 100.0), (300.0, 500.0))),
+        Window(650.0, 700.0, ((650.0, 700.0),)),
+        Window(2000.0, 2900.0, ((2000.0, 2900.0),)),
+    ]
+    assert windows[0].relative_ranges() == [(0.0, 100.0), (300.0, 500.0)]
+    assert Window(650.0, 700.0, ((650.0, 700.0),)).relative_ranges() == [(0.0, 50.0)]
+    assert windows[0].speech_seconds == 300.0
+
+
+def test_segments_move_from_window_time_to_clip_time():
+    segment = SegmentResult(1.5, 2.25, "hi", words=[{"start": 1.5, "end": 2.0, "word": " hi", "probability": 0.9}])
+    moved = segment.shifted(600.0)
+    assert (moved.start, moved.end, moved.words[0]["start"], moved.words[0]["end"]) == (601.5, 602.25, 601.5, 602.0)
+
+
+SEGMENTS = [
+    {"start": 0.0, "end": 2.5, "text": " Welcome back. "},
+    {"start": 3661.25, "end": 3663.0, "text": "See you\nnext time."},
+    {"start": 5.0, "end": 6.0, "text": "   "},
+]
+
+
+def test_srt():
+    assert to_srt(SEGMENTS) == (
+        "1\n00:00:00,000 --> 00:00:02,500\nWelcome back.\n\n2\n01:01:01,250 --> 01:01:03,000\nSee you next time.\n"
+    )
+
+
+def test_vtt_on_the_stream_timeline():
+    assert to_vtt(SEGMENTS[:1], offset=90.0) == "WEBVTT\n\n00:01:30.000 --> 00:01:32.500\nWelcome back.\n"
+    assert to_vtt([]) == "WEBVTT\n\n"
+
+
+@pytest.mark.parametrize(
+    ("reference", "hypothesis", "rate"),
+    [
+        ("Thank you all, for watching!", "thank you all for watching", 0.0),
+        ("a b c d", "a x c", 0.5),
+        ("a b", "a b c d", 1.0),
+        ("", "", 0.0),
+    ],
+)
+def test_word_error_rate(reference, hypothesis, rate):
+    assert word_error_rate(reference, hypothesis) == rate
+
+
+def test_a_model_call_over_its_limit_is_abandoned_with_a_message():
+    release = threading.Event()
+
+    def stuck():
+        release.wait(5)
+        return "en", iter([])
+
+    with pytest.raises(TranscriptionTimeout, match="clip.mp4: Whisper exceeded its time limit of 0.05 s"):
+        run_model_call(stuck, time_limit=0.05, what="clip.mp4: Whisper")
+    release.set()
+
+
+def test_model_call_segments_are_reported_as_they_come_and_errors_are_named():
+    seen = []
+    language, segments = run_model_call(
+        lambda: ("en", iter([SegmentResult(0, 1, "a"), SegmentResult(1, 2, "b")])), time_limit=5, on_segment=seen.append
+    )
+    assert language == "en" and [s.text for s in segments] == ["a", "b"] == [s.text for s in seen]
+
+    def broken():
+        raise RuntimeError("CUDA out of memory")
+
+    with pytest.raises(EngineError, match="x.mp4: Whisper failed: RuntimeError: CUDA out of memory"):
+        run_model_call(broken, time_limit=5, what="x.mp4: Whisper")
+
+
+def test_cores_import_without_django():
+    code = (
+        "import sys, transcription.ranges, transcription.subtitles, transcription.wer, transcription.engines; "
+        "assert 'django' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
