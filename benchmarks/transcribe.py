@@ -1,0 +1,170 @@
+"""Speech-only transcription against whole-file transcription, same engine and model, in one run.
+
+Builds an N-minute mic-track recording of which about 25% is speech: each minute holds one talk (the four
+sentences of ``samples/speech.ogg``, about 15 s) and then room sound below -48 dBFS, in two versions: a
+quiet room (mains hum and hiss) and a room where game music from the speakers bleeds into the mic. Then:
+
+- speech-only: the project's path (silence analysis -> speech spans -> padded clip ranges -> Whisper on
+  those ranges only), timed without and with the analysis;
+- whole file: the same engine and model on the whole recording;
+
+and prints the ratio speech-only / whole file (target <= 0.35), the real-time factor of each engine
+available (openai-whisper needs ``--openai-model``: a checkpoint path or a model name, as nothing is
+bundled for it), and the word error rate of the default model on the committed speech sample.
+
+    python benchmarks/transcribe.py [--minutes 8] [--repeat 1] [--openai-model PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from streams.analysis.decode import SAMPLE_RATE, pcm_chunks, read_wav, scan_audio  # noqa: E402
+from transcription.engines import Engine, get_engine  # noqa: E402
+from transcription.ranges import clip_ranges  # noqa: E402
+from transcription.wer import word_error_rate  # noqa: E402
+
+SPEECH = ROOT / "samples" / "speech.ogg"
+SPEECH_TEXT = (ROOT / "samples" / "speech.txt").read_text()
+
+
+def sample_audio() -> np.ndarray:
+    return np.concatenate([chunk.astype(np.float32) / 32768 for chunk in pcm_chunks(SPEECH)])
+
+
+def talk() -> np.ndarray:
+    """The sample's four sentences with half-second pauses: about 15 s of continuous talking."""
+    audio = sample_audio()
+    scan = scan_audio(SPEECH)
+    pause = np.zeros(SAMPLE_RATE // 2, dtype=np.float32)
+    return np.concatenate(
+        [np.concatenate([audio[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)], pause]) for a, b in scan.speech]
+    )
+
+
+def room(seconds: float, rng: np.random.Generator, *, bleed: bool) -> np.ndarray:
+    """Mains hum and hiss; with ``bleed``, game music from the speakers too (chords every half second)."""
+    t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
+    hum = 0.0012 * np.sin(2 * np.pi * 50 * t) + 0.0004 * np.sin(2 * np.pi * 150 * t)
+    sound = hum + rng.normal(0, 0.0003, len(t))
+    if bleed:
+        roots = rng.choice([220.0, 246.9, 261.6, 293.7, 329.6, 349.2, 392.0], size=int(seconds * 2) + 1)
+        root = roots[(t * 2).astype(int)]
+        sound += 0.0003 * sum(np.sin(2 * np.pi * root * ratio * t) for ratio in (1.0, 1.25, 1.5))
+    return sound.astype(np.float32)
+
+
+def recording(minutes: int, *, bleed: bool) -> tuple[np.ndarray, float]:
+    rng = np.random.default_rng(3)
+    speech = talk()
+    parts = []
+    for _ in range(minutes):
+        rest = 60 - 2.0 - len(speech) / SAMPLE_RATE
+        parts += [room(2.0, rng, bleed=bleed), speech, room(rest, rng, bleed=bleed)]
+    audio = np.concatenate(parts)
+    return audio, len(speech) * minutes / len(audio)
+
+
+def write_wav(path: Path, audio: np.ndarray) -> None:
+    import wave
+
+    with wave.open(str(path), "wb") as sink:
+        sink.setnchannels(1)
+        sink.setsampwidth(2)
+        sink.setframerate(SAMPLE_RATE)
+        sink.writeframes((np.clip(audio, -1, 1) * 32767).astype(np.int16).tobytes())
+
+
+def transcribe(engine: Engine, audio: np.ndarray, ranges) -> tuple[float, str]:
+    started = time.perf_counter()
+    _, segments = engine.segments(audio, ranges=ranges, initial_prompt=None, language="en")
+    text = " ".join(segment.text for segment in segments)
+    return time.perf_counter() - started, text
+
+
+def compare(engine: Engine, wav: Path, duration: float, repeat: int) -> dict:
+    speech_only = whole = analysis = float("inf")
+    for _ in range(repeat):  # interleaved: other load on the machine hits both alike
+        started = time.perf_counter()
+        scan = scan_audio(wav)
+        analysis = min(analysis, time.perf_counter() - started)
+        ranges = clip_ranges(scan.speech, scan.duration)
+        audio = read_wav(wav)
+        elapsed, speech_text = transcribe(engine, audio, ranges)
+        speech_only = min(speech_only, elapsed)
+        elapsed, whole_text = transcribe(engine, audio, [(0.0, duration)])
+        whole = min(whole, elapsed)
+    sent = sum(end - start for start, end in ranges)
+    return {
+        "speech_only": speech_only,
+        "whole": whole,
+        "analysis": analysis,
+        "sent": sent,
+        "speech_text": speech_text,
+        "whole_text": whole_text,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=int, default=8)
+    parser.add_argument("--repeat", type=int, default=1, help="best of N for each timing")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--openai-model", help="openai-whisper checkpoint path or model name (none is bundled)")
+    args = parser.parse_args()
+
+    engines = [("faster-whisper", "")] + ([("openai-whisper", args.openai_model)] if args.openai_model else [])
+    rooms = {"quiet room (hum, hiss)": False, "room with game music bleeding into the mic": True}
+    for room_name, bleed in rooms.items():
+        audio, speech_share = recording(args.minutes, bleed=bleed)
+        print(f"recording: {args.minutes} min, {speech_share:.0%} speech, {room_name}; device {args.device}")
+        run_engines(engines, audio, args)
+    sample = sample_audio()
+    scan = scan_audio(SPEECH)
+    for name, model in engines:
+        _, text = transcribe(get_engine(name, model, args.device), sample, clip_ranges(scan.speech, scan.duration))
+        print(f"{name}: WER on samples/speech.ogg (speech only): {word_error_rate(SPEECH_TEXT, text):.3f}")
+    if not args.openai_model:
+        print("openai-whisper: skipped, no checkpoint bundled (pass --openai-model PATH or a model name)")
+
+
+def run_engines(engines, audio: np.ndarray, args) -> None:
+    duration = len(audio) / SAMPLE_RATE
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = Path(tmp) / "recording.wav"
+        write_wav(wav, audio)
+        for name, model in engines:
+            engine = get_engine(name, model, args.device)
+            result = compare(engine, wav, duration, args.repeat)
+            label = f"{name} ({Path(engine.model_name).name or engine.model_name}, {engine.device})"
+            print(f"{label}:")
+            print(f"  whole file:   {result['whole']:7.2f} s   RTF {result['whole'] / duration:.4f}")
+            print(
+                f"  speech only:  {result['speech_only']:7.2f} s   RTF {result['speech_only'] / duration:.4f}"
+                f"   ({result['sent']:.0f} s of {duration:.0f} s sent to the model)"
+            )
+            print(f"  analysis (silence detection, loudness, peaks): {result['analysis']:.2f} s")
+            print(
+                f"  RATIO speech-only / whole file = {result['speech_only'] / result['whole']:.2f}   (target <= 0.35)"
+            )
+            print(
+                f"  ratio including the analysis = {(result['speech_only'] + result['analysis']) / result['whole']:.2f}"
+            )
+            expected = " ".join([SPEECH_TEXT] * args.minutes)
+            print(
+                f"  WER on the recording: speech-only {word_error_rate(expected, result['speech_text']):.3f}, "
+                f"whole file {word_error_rate(expected, result['whole_text']):.3f}"
+            )
+
+
+if __name__ == "__main__":
+    main()
