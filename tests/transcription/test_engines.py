@@ -36,8 +36,9 @@ def openai_checkpoint(tmp_path_factory):
     model = Whisper(dims)
     with torch.no_grad():
         # Random weights love timestamp tokens, and each pair makes openai-whisper seek a few ms on: zeroing
-        # their embeddings lets text win (the first timestamp is still forced), one decode per range.
+        # their embeddings (and end-of-text's) lets text win, so each range decodes once to max_new_tokens.
         model.decoder.token_embedding.weight[50363:] = 0
+        model.decoder.token_embedding.weight[50256] = 0
     path = tmp_path_factory.mktemp("whisper") / "random-tiny.pt"
     torch.save({"dims": asdict(dims), "model_state_dict": model.state_dict()}, path)
     return path
