@@ -86,3 +86,13 @@ def test_truncated_recording_fails_with_a_clear_message(ingest, make_video, tmp_
     with pytest.raises(AnalysisError, match=f"(?s){name}: {expected}"):
         clip_analyse(clip_id=clip.id)
     assert not ClipAnalysis.objects.filter(clip=clip).exists()
+
+
+def test_admin_shows_the_waveform_keyframes_and_speech(admin_client, speech_stream):
+    analysis = clip_analyse(clip_id=speech_stream.clips.get().id)
+
+    page = admin_client.get(f"/admin/streams/clipanalysis/{analysis.id}/change/").content.decode()
+
+    assert analysis.waveform_image.url in page
+    assert default_storage.url(analysis.thumbnails[1]["name"]) in page and "00:00:10.000" in page
+    assert "00:00:01.001-00:00:03.586" in page
