@@ -1,7 +1,7 @@
 """REST API and admin: owner-scoped, validated, and every change pushed like a websocket action."""
 
 import pytest
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from django.contrib.auth import get_user_model
 from django.test import Client
 from rest_framework.test import APIClient
@@ -71,12 +71,12 @@ async def test_api_changes_are_pushed_and_rotation_disconnects(api, connect, cou
     obs = await connect(f"?token={countdown.access_token}")
     await obs.receive_json_from(timeout=10)
 
-    await sync_to_async(api.post)(f"/api/widgets/{countdown.id}/action/", {"action": "start"}, format="json")
+    await database_sync_to_async(api.post)(f"/api/widgets/{countdown.id}/action/", {"action": "start"}, format="json")
     assert (await obs.receive_json_from(timeout=10))["type"] == "WIDGET_STATE_UPDATE"
-    await sync_to_async(api.patch)(f"/api/widgets/{countdown.id}/", {"active": False}, format="json")
+    await database_sync_to_async(api.patch)(f"/api/widgets/{countdown.id}/", {"active": False}, format="json")
     config = await obs.receive_json_from(timeout=10)
     assert config["type"] == "WIDGET_CONFIG_UPDATE" and config["active"] is False
-    rotated = await sync_to_async(api.post)(f"/api/widgets/{countdown.id}/rotate_token/")
+    rotated = await database_sync_to_async(api.post)(f"/api/widgets/{countdown.id}/rotate_token/")
 
     assert rotated.data["access_token"] != countdown.access_token
     assert (await obs.receive_json_from(timeout=10))["type"] == "ERROR"

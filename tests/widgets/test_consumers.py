@@ -1,7 +1,7 @@
 """The websocket protocol (CONTRACTS.md §5) through the real ASGI app and the real Redis channel layer."""
 
 import pytest
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from django.test import Client
 
 from pipeline import services as pipeline_services
@@ -56,7 +56,7 @@ async def test_widget_token_is_read_only_and_receives_updates_without_subscribin
 
     refused = await act(obs, countdown.id, "start")
     assert refused["success"] is False and refused["error"] == "Read-only access"
-    assert (await sync_to_async(StreamWidget.objects.get)(id=countdown.id)).state["enabled"] is False
+    assert (await database_sync_to_async(StreamWidget.objects.get)(id=countdown.id)).state["enabled"] is False
 
     streamer = await connect(f"?token={streamer_token}")
     await act(streamer, countdown.id, "start")
@@ -65,7 +65,7 @@ async def test_widget_token_is_read_only_and_receives_updates_without_subscribin
 
 
 async def test_widget_token_cannot_open_another_widget(connect, streamer, countdown):
-    other = await sync_to_async(services.widget_create)(owner=streamer, title="Other", type="text_overlay")
+    other = await database_sync_to_async(services.widget_create)(owner=streamer, title="Other", type="text_overlay")
     obs = await connect(f"?token={countdown.access_token}")
     await receive(obs, "WIDGET_INITIAL_STATE")
 
@@ -78,7 +78,7 @@ async def test_widget_token_cannot_open_another_widget(connect, streamer, countd
 async def test_user_cannot_subscribe_to_or_act_on_another_users_widget(
     connect, rival_token, streamer_token, rival, countdown
 ):
-    own = await sync_to_async(services.widget_create)(owner=rival, title="Mine", type="countdown")
+    own = await database_sync_to_async(services.widget_create)(owner=rival, title="Mine", type="countdown")
     rival_socket = await connect(f"?token={rival_token}")
 
     await rival_socket.send_json_to({"type": "WIDGET_SUBSCRIBE", "widgetId": countdown.id})
@@ -100,7 +100,7 @@ async def test_rotating_the_token_closes_its_connections(connect, streamer, coun
     obs = await connect(f"?token={old_token}")
     await receive(obs, "WIDGET_INITIAL_STATE")
 
-    new_token = await sync_to_async(services.widget_rotate_token)(widget_id=countdown.id, user=streamer)
+    new_token = await database_sync_to_async(services.widget_rotate_token)(widget_id=countdown.id, user=streamer)
 
     assert "rotated" in (await receive(obs, "ERROR"))["error"]
     assert await obs.receive_output(timeout=TIMEOUT) == {"type": "websocket.close", "code": 4403}
@@ -120,7 +120,7 @@ async def test_connection_without_valid_credentials_is_closed(connect, transacti
 
 async def test_session_login_gives_full_access(connect, streamer, countdown):
     client = Client()
-    await sync_to_async(client.force_login)(streamer)
+    await database_sync_to_async(client.force_login)(streamer)
     cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
     socket = await connect(headers=((b"cookie", cookie),))
 
@@ -143,11 +143,11 @@ async def test_bad_messages_get_clear_errors_and_the_connection_survives(connect
     assert negative["error"] == "payload.duration must be >= 0, got -3"
 
     assert (await act(socket, countdown.id, "start"))["success"] is True
-    assert (await sync_to_async(StreamWidget.objects.get)(id=countdown.id)).state["duration_left"] == 300.0
+    assert (await database_sync_to_async(StreamWidget.objects.get)(id=countdown.id)).state["duration_left"] == 300.0
 
 
 async def test_unsubscribed_connection_stops_receiving_updates(connect, streamer, streamer_token, countdown):
-    other = await sync_to_async(services.widget_create)(owner=streamer, title="Other", type="countdown")
+    other = await database_sync_to_async(services.widget_create)(owner=streamer, title="Other", type="countdown")
     socket = await connect(f"?token={streamer_token}")
     await subscribe(socket, countdown.id)
     await subscribe(socket, other.id)
@@ -164,12 +164,12 @@ async def test_changes_from_services_reach_widget_token_connections(connect, str
     obs = await connect(f"?token={countdown.access_token}")
     await receive(obs, "WIDGET_INITIAL_STATE")
 
-    await sync_to_async(services.widget_update)(
+    await database_sync_to_async(services.widget_update)(
         widget_id=countdown.id, user=None, config={"duration": 60, "title": "Back soon"}
     )
     config = await receive(obs, "WIDGET_CONFIG_UPDATE")
     assert config["config"] == {"duration": 60.0, "text": "", "title": "Back soon"} and config["active"] is True
-    await sync_to_async(services.widget_apply_action)(widget_id=countdown.id, user=None, action="reset")
+    await database_sync_to_async(services.widget_apply_action)(widget_id=countdown.id, user=None, action="reset")
     assert (await receive(obs, "WIDGET_STATE_UPDATE"))["state"]["duration_left"] == 60.0
 
 
@@ -181,8 +181,8 @@ async def test_pipeline_progress_reaches_its_owner_only(connect, streamer, strea
     await rival_socket.send_json_to({"type": "PING"})
     await receive(rival_socket, "PONG")
 
-    run = await sync_to_async(pipeline_services.run_create)(owner=streamer, kind="ingest")
-    await sync_to_async(pipeline_services.run_set_status)(run.id, "running")
+    run = await database_sync_to_async(pipeline_services.run_create)(owner=streamer, kind="ingest")
+    await database_sync_to_async(pipeline_services.run_set_status)(run.id, "running")
 
     update = await receive(socket, "TASK_UPDATE")
     assert update["task"]["id"] == run.id and update["task"]["status"] == "running"

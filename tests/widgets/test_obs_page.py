@@ -1,0 +1,176 @@
+"""The OBS browser source in real headless Chromium against a real daphne server (websockets included)."""
+
+import asyncio
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from contextlib import closing
+from pathlib import Path
+from urllib.error import HTTPError, URLError
+from urllib.parse import quote, urlencode
+from urllib.request import urlopen
+
+import pytest
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.db import connection
+from playwright.async_api import async_playwright, expect
+from websockets.asyncio.client import connect as ws_connect
+
+from widgets import services
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run",
+]
+WAIT_MS = 20_000
+pytestmark = pytest.mark.anyio
+
+
+def database_url(db: dict) -> str:
+    """The URL of the database this test runs on (pytest-django's test database), for another process."""
+    netloc = f"{quote(db['USER'] or '')}:{quote(db['PASSWORD'] or '')}@{db['HOST'] or ''}"
+    netloc += f":{db['PORT']}" if db["PORT"] else ""
+    query = urlencode(db.get("OPTIONS") or {})
+    return f"postgresql://{netloc}/{quote(db['NAME'])}" + (f"?{query}" if query else "")
+
+
+class Daphne:
+    def __init__(self, log_path: Path) -> None:
+        with closing(socket.socket()) as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": database_url(connection.settings_dict),
+            "REDIS_URL": settings.REDIS_URL,
+        }
+        argv = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "config.asgi:application"]
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"daphne exited with {self.process.returncode}:\n{self.log_path.read_text()[-3000:]}")
+            try:
+                with urlopen(f"{self.url}/widgets/0/", timeout=2):
+                    return
+            except HTTPError:
+                return  # any HTTP answer (here a 403) means the app is serving
+            except (URLError, ConnectionError, TimeoutError):
+                time.sleep(0.2)
+        raise RuntimeError(f"daphne did not answer on {self.url}:\n{self.log_path.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture
+def daphne(transactional_db, channel_layer, tmp_path):
+    server = Daphne(tmp_path / "daphne.log")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def page():
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield await browser.new_page()
+        await browser.close()
+
+
+async def send_action(server: Daphne, token: str, widget_id: int, action: str, payload: dict | None = None) -> dict:
+    """Act from another connection, as the streamer's control page would."""
+    url = f"ws://127.0.0.1:{server.port}/ws/widgets/?token={token}"
+    async with ws_connect(url, additional_headers={"Origin": server.url}, open_timeout=10) as ws:
+        await ws.send(json.dumps({"type": "WIDGET_ACTION", "widgetId": widget_id, "action": action, "payload": payload}))
+        while True:
+            message = json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
+            if message["type"] == "WIDGET_ACTION_RESPONSE":
+                assert message["success"], message
+                return message
+
+
+def obs_url(server: Daphne, widget) -> str:
+    return f"{server.url}/widgets/{widget.id}/?token={widget.access_token}"
+
+
+async def test_obs_page_shows_the_countdown_and_follows_actions_from_another_connection(
+    daphne, page, countdown, streamer, streamer_token
+):
+    await page.goto(obs_url(daphne, countdown))
+    time_shown = page.locator(".countdown-time")
+    await expect(time_shown).to_have_text("05:00", timeout=WAIT_MS)
+
+    await send_action(daphne, streamer_token, countdown.id, "set_duration", {"duration": 90})
+    await expect(time_shown).to_have_text("01:30", timeout=WAIT_MS)
+
+    await send_action(daphne, streamer_token, countdown.id, "start")
+    await expect(time_shown).to_have_text(re.compile(r"^04:5\d$"), timeout=WAIT_MS)
+
+    # Rotating the token disconnects the page for good: it hides the widget and stops retrying.
+    await database_sync_to_async(services.widget_rotate_token)(widget_id=countdown.id, user=streamer)
+    await expect(page.locator("body")).to_have_attribute("data-status", "closed", timeout=WAIT_MS)
+    await expect(page.locator("#widget")).to_be_hidden()
+
+
+async def test_obs_page_counts_from_server_time_even_with_a_wrong_local_clock(daphne, page, streamer):
+    """A timer started half an hour ago shows about 30:00 left, whatever the viewer's clock says."""
+    widget = await database_sync_to_async(services.widget_create)(
+        owner=streamer, title="Marathon", type="countdown", config={"duration": 3600}
+    )
+    await database_sync_to_async(services.widget_apply_action)(
+        widget_id=widget.id, user=streamer, action="start", now=time.time() - 1800
+    )
+    await page.clock.install(time=time.time() + 3600)  # this browser's clock runs an hour fast
+    await page.clock.resume()
+
+    await page.goto(obs_url(daphne, widget))
+
+    await expect(page.locator(".countdown-time")).to_have_text(re.compile(r"^(30:00|29:[0-5]\d)$"), timeout=WAIT_MS)
+
+
+async def test_obs_page_reconnects_after_the_server_restarts(daphne, page, countdown, streamer_token):
+    await page.goto(obs_url(daphne, countdown))
+    await expect(page.locator(".countdown-time")).to_have_text("05:00", timeout=WAIT_MS)
+
+    await asyncio.to_thread(daphne.stop)
+    await expect(page.locator("body")).to_have_attribute("data-status", "reconnecting", timeout=WAIT_MS)
+    await asyncio.to_thread(daphne.start)
+    await expect(page.locator("body")).to_have_attribute("data-status", "connected", timeout=WAIT_MS * 2)
+    await send_action(daphne, streamer_token, countdown.id, "set_duration", {"duration": 42})
+
+    await expect(page.locator(".countdown-time")).to_have_text("00:42", timeout=WAIT_MS)
+
+
+async def test_text_overlay_page_shows_live_text(daphne, page, streamer, streamer_token):
+    widget = await database_sync_to_async(services.widget_create)(
+        owner=streamer, title="Lower third", type="text_overlay", config={"text": "Hi"}
+    )
+    await page.goto(obs_url(daphne, widget))
+    text = page.locator(".overlay-text")
+    await expect(text).to_have_text("Hi", timeout=WAIT_MS)
+
+    await send_action(daphne, streamer_token, widget.id, "set_text", {"text": "Back in 5 <b>min</b>"})
+    await expect(text).to_have_text("Back in 5 <b>min</b>", timeout=WAIT_MS)
+    await send_action(daphne, streamer_token, widget.id, "hide")
+    await expect(text).to_have_class("overlay-text hidden", timeout=WAIT_MS)
