@@ -2,17 +2,9 @@
 
 import asyncio
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
-from contextlib import closing
-from pathlib import Path
-from urllib.error import HTTPError, URLError
 from urllib.parse import quote, urlencode
-from urllib.request import urlopen
 
 import pytest
 from channels.db import database_sync_to_async
@@ -22,8 +14,8 @@ from playwright.async_api import async_playwright, expect
 from websockets.asyncio.client import connect as ws_connect
 
 from widgets import services
+from widgets.liveserver import DaphneServer
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run",
@@ -40,51 +32,10 @@ def database_url(db: dict) -> str:
     return f"postgresql://{netloc}/{quote(db['NAME'])}" + (f"?{query}" if query else "")
 
 
-class Daphne:
-    def __init__(self, log_path: Path) -> None:
-        with closing(socket.socket()) as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = log_path
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": database_url(connection.settings_dict),
-            "REDIS_URL": settings.REDIS_URL,
-        }
-        argv = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "config.asgi:application"]
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"daphne exited with {self.process.returncode}:\n{self.log_path.read_text()[-3000:]}")
-            try:
-                with urlopen(f"{self.url}/widgets/0/", timeout=2):
-                    return
-            except HTTPError:
-                return  # any HTTP answer (here a 403) means the app is serving
-            except (URLError, ConnectionError, TimeoutError):
-                time.sleep(0.2)
-        raise RuntimeError(f"daphne did not answer on {self.url}:\n{self.log_path.read_text()[-3000:]}")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
 @pytest.fixture
 def daphne(transactional_db, channel_layer, tmp_path):
-    server = Daphne(tmp_path / "daphne.log")
+    env = {"DATABASE_URL": database_url(connection.settings_dict), "REDIS_URL": settings.REDIS_URL}
+    server = DaphneServer(log_path=tmp_path / "daphne.log", env=env)
     server.start()
     yield server
     server.stop()
@@ -98,10 +49,9 @@ async def page():
         await browser.close()
 
 
-async def send_action(server: Daphne, token: str, widget_id: int, action: str, payload: dict | None = None) -> dict:
+async def send_action(server: DaphneServer, token: str, widget_id: int, action: str, payload: dict | None = None) -> dict:
     """Act from another connection, as the streamer's control page would."""
-    url = f"ws://127.0.0.1:{server.port}/ws/widgets/?token={token}"
-    async with ws_connect(url, additional_headers={"Origin": server.url}, open_timeout=10) as ws:
+    async with ws_connect(server.websocket_url(token), additional_headers={"Origin": server.url}, open_timeout=10) as ws:
         await ws.send(json.dumps({"type": "WIDGET_ACTION", "widgetId": widget_id, "action": action, "payload": payload}))
         while True:
             message = json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
@@ -110,7 +60,7 @@ async def send_action(server: Daphne, token: str, widget_id: int, action: str, p
                 return message
 
 
-def obs_url(server: Daphne, widget) -> str:
+def obs_url(server: DaphneServer, widget) -> str:
     return f"{server.url}/widgets/{widget.id}/?token={widget.access_token}"
 
 

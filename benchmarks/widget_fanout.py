@@ -1,0 +1,169 @@
+"""Widget fan-out: N websocket clients on one widget, the streamer sends M actions; latency action -> receipt.
+
+Target (issue 4): with 500 clients and 100 actions, p99 <= 100 ms and no client misses an update.
+
+    python benchmarks/widget_fanout.py                      # 500 clients, 100 actions, one daphne process
+    python benchmarks/widget_fanout.py --servers 2          # clients spread over two daphne processes
+    python benchmarks/widget_fanout.py --interval 0         # the 100 actions back to back (a burst)
+
+Runs against the project's database and Redis (embedded ones under var/ unless DATABASE_URL/REDIS_URL are
+set), starts daphne itself on loopback and removes its user and widget afterwards. Half the clients connect
+with the widget's access token (like OBS pages), half with the user's API token and WIDGET_SUBSCRIBE. Each
+action is ``set_duration`` with a distinct value, so every client's receipt is matched to its action.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from rest_framework.authtoken.models import Token  # noqa: E402
+from websockets.asyncio.client import connect  # noqa: E402
+
+from widgets.liveserver import DaphneServer  # noqa: E402
+from widgets.services import widget_create  # noqa: E402
+
+BASE = 10_000  # action i sets duration_left to BASE + i
+TARGET_P99_MS = 100.0
+
+
+class Client:
+    def __init__(self, index: int, url: str, origin: str, subscribe_to: int | None) -> None:
+        self.index, self.url, self.origin, self.subscribe_to = index, url, origin, subscribe_to
+        self.received: dict[int, float] = {}
+        self.pushed: dict[int, float] = {}  # server's clock when its consumer sent the update (time.time())
+        self.ready = asyncio.Event()
+
+    async def run(self, done: asyncio.Event) -> None:
+        async with connect(self.url, origin=self.origin, compression=None, open_timeout=60, max_queue=None) as ws:
+            if self.subscribe_to is not None:
+                await ws.send(json.dumps({"type": "WIDGET_SUBSCRIBE", "widgetId": self.subscribe_to}))
+            reader = asyncio.create_task(self._read(ws))
+            await done.wait()
+            reader.cancel()
+
+    async def _read(self, ws) -> None:
+        async for raw in ws:
+            now = time.perf_counter()
+            message = json.loads(raw)
+            if message["type"] == "WIDGET_INITIAL_STATE":
+                self.ready.set()
+            elif message["type"] == "WIDGET_STATE_UPDATE":
+                action = round(message["state"]["duration_left"]) - BASE
+                self.received[action] = now
+                self.pushed[action] = message["timestamp"]
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+async def measure(servers: list[DaphneServer], widget, user_token: str, clients: int, actions: int,
+                  interval: float) -> tuple[list[float], int]:
+    done = asyncio.Event()
+    fleet = []
+    for index in range(clients):
+        server = servers[index % len(servers)]
+        by_widget_token = index % 2 == 0
+        token = widget.access_token if by_widget_token else user_token
+        fleet.append(Client(index, server.websocket_url(token), server.url, None if by_widget_token else widget.id))
+    tasks = []
+    for start in range(0, clients, 50):  # connect in batches: a SYN flood of 500 is not what is measured
+        batch = fleet[start:start + 50]
+        tasks += [asyncio.create_task(client.run(done)) for client in batch]
+        await asyncio.wait_for(asyncio.gather(*(client.ready.wait() for client in batch)), timeout=120)
+    print(f"{clients} clients connected and subscribed", flush=True)
+
+    sent: dict[int, float] = {}
+    sent_wall: dict[int, float] = {}
+    async with connect(servers[0].websocket_url(user_token), origin=servers[0].url, compression=None) as streamer:
+        responses = asyncio.create_task(_drain(streamer, actions))
+        for i in range(actions):
+            sent[i], sent_wall[i] = time.perf_counter(), time.time()
+            payload = {"duration": BASE + i}
+            await streamer.send(json.dumps({"type": "WIDGET_ACTION", "widgetId": widget.id, "action": "set_duration",
+                                            "payload": payload}))
+            await asyncio.sleep(interval)
+        failures = await asyncio.wait_for(responses, timeout=60)
+        deadline = time.perf_counter() + 10
+        while time.perf_counter() < deadline and any(len(c.received) < actions for c in fleet):
+            await asyncio.sleep(0.05)
+    done.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    if failures:
+        raise RuntimeError(f"{failures} actions failed")
+    latencies = [(at - sent[i]) * 1000 for c in fleet for i, at in c.received.items() if i in sent]
+    server_side = [(at - sent_wall[i]) * 1000 for c in fleet for i, at in c.pushed.items() if i in sent_wall]
+    missed = sum(actions - len(c.received) for c in fleet)
+    return latencies, server_side, missed
+
+
+async def _drain(streamer, actions: int) -> int:
+    failures = answered = 0
+    async for raw in streamer:
+        message = json.loads(raw)
+        if message["type"] == "WIDGET_ACTION_RESPONSE":
+            answered += 1
+            failures += not message["success"]
+            if answered == actions:
+                return failures
+    return failures + actions - answered
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=500)
+    parser.add_argument("--actions", type=int, default=100)
+    parser.add_argument("--interval", type=float, default=0.05, help="seconds between actions (0: a burst)")
+    parser.add_argument("--servers", type=int, default=1, help="daphne processes sharing the clients")
+    args = parser.parse_args()
+
+    call_command("migrate", verbosity=0)
+    user = get_user_model().objects.create_user(f"bench-fanout-{uuid.uuid4().hex[:8]}")
+    user_token = Token.objects.create(user=user).key
+    widget = widget_create(owner=user, title="Fan-out", type="countdown", config={"duration": 300})
+    logs = Path(tempfile.mkdtemp(prefix="widget-fanout-"))
+    servers = [DaphneServer(log_path=logs / f"daphne-{n}.log") for n in range(args.servers)]
+    try:
+        for server in servers:
+            server.start()
+        latencies, server_side, missed = asyncio.run(
+            measure(servers, widget, user_token, args.clients, args.actions, args.interval)
+        )
+    finally:
+        for server in servers:
+            server.stop()
+        user.delete()
+
+    expected = args.clients * args.actions
+    p50, p99 = percentile(latencies, 0.50), percentile(latencies, 0.99)
+    print(f"clients={args.clients} actions={args.actions} interval={args.interval}s daphne processes={args.servers}")
+    print(f"deliveries: {len(latencies)}/{expected}, missed: {missed}")
+    print(f"latency action->receipt: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(latencies):.1f} ms, "
+          f"mean {statistics.fmean(latencies):.1f} ms")
+    print(f"of which until the server's consumer sent it: p50 {percentile(server_side, 0.5):.1f} ms, "
+          f"p99 {percentile(server_side, 0.99):.1f} ms")
+    print(f"p99 / target ({TARGET_P99_MS:.0f} ms) = {p99 / TARGET_P99_MS:.2f} "
+          f"-> {'PASS' if p99 <= TARGET_P99_MS and missed == 0 else 'FAIL'}")
+
+
+if __name__ == "__main__":
+    main()
