@@ -5,6 +5,7 @@ Target (issue 4): with 500 clients and 100 actions, p99 <= 100 ms and no client 
     python benchmarks/widget_fanout.py                      # 500 clients, 100 actions, one daphne process
     python benchmarks/widget_fanout.py --servers 2          # clients spread over two daphne processes
     python benchmarks/widget_fanout.py --interval 0         # the 100 actions back to back (a burst)
+    python benchmarks/widget_fanout.py --layers pubsub,core # side by side: pub/sub vs list-based layer
 
 Runs against the project's database and Redis (embedded ones under var/ unless DATABASE_URL/REDIS_URL are
 set), starts daphne itself on loopback and removes its user and widget afterwards. Half the clients connect
@@ -25,20 +26,10 @@ import time
 import uuid
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+import django
+from websockets.asyncio.client import connect
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
-from websockets.asyncio.client import connect  # noqa: E402
-
-from widgets.liveserver import DaphneServer  # noqa: E402
-from widgets.services import widget_create  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 BASE = 10_000  # action i sets duration_left to BASE + i
 TARGET_P99_MS = 100.0
@@ -73,10 +64,10 @@ class Client:
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-async def measure(servers: list[DaphneServer], widget, user_token: str, clients: int, actions: int,
+async def measure(servers: list, widget, user_token: str, clients: int, actions: int,
                   interval: float) -> tuple[list[float], int]:
     done = asyncio.Event()
     fleet = []
@@ -128,41 +119,74 @@ async def _drain(streamer, actions: int) -> int:
     return failures + actions - answered
 
 
+LAYERS = {
+    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+    "core": "channels_redis.core.RedisChannelLayer",
+}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=500)
     parser.add_argument("--actions", type=int, default=100)
-    parser.add_argument("--interval", type=float, default=0.05, help="seconds between actions (0: a burst)")
+    parser.add_argument("--interval", type=float, default=0.1, help="seconds between actions (0: a burst)")
     parser.add_argument("--servers", type=int, default=1, help="daphne processes sharing the clients")
+    parser.add_argument("--layers", default="", help="comma-separated channel layers to compare: pubsub,core "
+                        "(default: the one settings configure)")
     args = parser.parse_args()
 
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from rest_framework.authtoken.models import Token
+
+    from widgets.liveserver import DaphneServer
+    from widgets.services import widget_create
+
     call_command("migrate", verbosity=0)
+    backends = [LAYERS[name] for name in args.layers.split(",") if name] or [settings.CHANNEL_LAYERS["default"]["BACKEND"]]
     user = get_user_model().objects.create_user(f"bench-fanout-{uuid.uuid4().hex[:8]}")
     user_token = Token.objects.create(user=user).key
-    widget = widget_create(owner=user, title="Fan-out", type="countdown", config={"duration": 300})
     logs = Path(tempfile.mkdtemp(prefix="widget-fanout-"))
-    servers = [DaphneServer(log_path=logs / f"daphne-{n}.log") for n in range(args.servers)]
+    results = []
     try:
-        for server in servers:
-            server.start()
-        latencies, server_side, missed = asyncio.run(
-            measure(servers, widget, user_token, args.clients, args.actions, args.interval)
-        )
+        for backend in backends:
+            widget = widget_create(owner=user, title="Fan-out", type="countdown", config={"duration": 300})
+            env = {"CHANNEL_LAYER_BACKEND": backend}
+            servers = [DaphneServer(log_path=logs / f"daphne-{n}.log", env=env) for n in range(args.servers)]
+            try:
+                for server in servers:
+                    server.start()
+                latencies, server_side, missed = asyncio.run(
+                    measure(servers, widget, user_token, args.clients, args.actions, args.interval)
+                )
+            finally:
+                for server in servers:
+                    server.stop()
+            results.append((backend, latencies, server_side, missed))
     finally:
-        for server in servers:
-            server.stop()
         user.delete()
 
-    expected = args.clients * args.actions
-    p50, p99 = percentile(latencies, 0.50), percentile(latencies, 0.99)
-    print(f"clients={args.clients} actions={args.actions} interval={args.interval}s daphne processes={args.servers}")
-    print(f"deliveries: {len(latencies)}/{expected}, missed: {missed}")
-    print(f"latency action->receipt: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(latencies):.1f} ms, "
-          f"mean {statistics.fmean(latencies):.1f} ms")
-    print(f"of which until the server's consumer sent it: p50 {percentile(server_side, 0.5):.1f} ms, "
-          f"p99 {percentile(server_side, 0.99):.1f} ms")
-    print(f"p99 / target ({TARGET_P99_MS:.0f} ms) = {p99 / TARGET_P99_MS:.2f} "
-          f"-> {'PASS' if p99 <= TARGET_P99_MS and missed == 0 else 'FAIL'}")
+    load = os.getloadavg()[0]
+    print(f"clients={args.clients} actions={args.actions} interval={args.interval}s daphne processes={args.servers} "
+          f"cpus={os.cpu_count()} load average={load:.1f}  (daphne logs: {logs})")
+    for backend, latencies, server_side, missed in results:
+        p50, p99 = percentile(latencies, 0.50), percentile(latencies, 0.99)
+        print(f"[{backend.rsplit('.', 1)[-1]}] deliveries {len(latencies)}/{args.clients * args.actions}, "
+              f"missed {missed}")
+        print(f"  latency action->receipt: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(latencies):.1f} ms, "
+              f"mean {statistics.fmean(latencies):.1f} ms")
+        print(f"  until the server's consumer sent it: p50 {percentile(server_side, 0.5):.1f} ms, "
+              f"p99 {percentile(server_side, 0.99):.1f} ms")
+        verdict = "PASS" if p99 <= TARGET_P99_MS and missed == 0 else "FAIL"
+        print(f"  p99 / target ({TARGET_P99_MS:.0f} ms) = {p99 / TARGET_P99_MS:.2f} -> {verdict}")
+    if len(results) > 1:
+        p99s = [percentile(latencies, 0.99) for _, latencies, _, _ in results]
+        names = [backend.rsplit(".", 1)[-1] for backend, *_ in results]
+        print(f"p99 ratio {names[1]} / {names[0]} = {p99s[1] / p99s[0]:.2f}")
 
 
 if __name__ == "__main__":

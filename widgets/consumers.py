@@ -10,9 +10,9 @@ from __future__ import annotations
 import time
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from channels.consumer import get_handler_name
 from django.contrib.auth.models import AnonymousUser
 from rest_framework.authtoken.models import Token
 

@@ -195,3 +195,17 @@ async def test_ping_answers_with_server_time(connect, streamer_token, transactio
     socket = await connect(f"?token={streamer_token}")
     await socket.send_json_to({"type": "PING"})
     assert isinstance((await receive(socket, "PONG"))["timestamp"], float)
+
+
+async def test_chat_votes_push_live_tallies_without_voter_names(connect, streamer):
+    poll = await database_sync_to_async(services.widget_create)(
+        owner=streamer, title="Next game", type="poll", config={"question": "Next?", "options": ["A", "B"]}
+    )
+    await database_sync_to_async(services.widget_apply_action)(widget_id=poll.id, user=streamer, action="open")
+    obs = await connect(f"?token={poll.access_token}")
+    assert (await receive(obs, "WIDGET_INITIAL_STATE"))["widget"]["state"] == {"open": True, "votes": [0, 0],
+                                                                               "total": 0}
+
+    await database_sync_to_async(services.poll_record_vote)(owner_id=streamer.id, voter="ann", message="!vote 2")
+
+    assert (await receive(obs, "WIDGET_STATE_UPDATE"))["state"] == {"open": True, "votes": [0, 1], "total": 1}

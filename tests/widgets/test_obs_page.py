@@ -10,9 +10,11 @@ import pytest
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import connection
+from django.test import Client
 from playwright.async_api import async_playwright, expect
 from websockets.asyncio.client import connect as ws_connect
 
+from pipeline import services as pipeline_services
 from widgets import services
 from widgets.liveserver import DaphneServer
 
@@ -124,3 +126,30 @@ async def test_text_overlay_page_shows_live_text(daphne, page, streamer, streame
     await expect(text).to_have_text("Back in 5 <b>min</b>", timeout=WAIT_MS)
     await send_action(daphne, streamer_token, widget.id, "hide")
     await expect(text).to_have_class("overlay-text hidden", timeout=WAIT_MS)
+
+
+async def test_control_page_drives_the_widget_and_shows_pipeline_progress(daphne, page, streamer, countdown):
+    client = Client()
+    await database_sync_to_async(client.force_login)(streamer)
+    await page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": daphne.url}]
+    )
+    await page.goto(f"{daphne.url}/widgets/{countdown.id}/control/")
+    await expect(page.locator("#status")).to_have_text("connected", timeout=WAIT_MS)
+    await expect(page.locator(".countdown-time")).to_have_text("05:00", timeout=WAIT_MS)
+
+    await page.fill("#duration", "90")
+    await page.click("button[data-action=set_duration]")
+    await expect(page.locator("#action-result")).to_have_text("set_duration: done", timeout=WAIT_MS)
+    await expect(page.locator(".countdown-time")).to_have_text("01:30", timeout=WAIT_MS)
+    await page.fill("#duration", "-5")
+    await page.click("button[data-action=set_duration]")
+    await expect(page.locator("#action-result")).to_have_text(
+        "set_duration: payload.duration must be >= 0, got -5", timeout=WAIT_MS
+    )
+
+    run = await database_sync_to_async(pipeline_services.run_create)(owner=streamer, kind="render")
+    await database_sync_to_async(pipeline_services.run_set_status)(run.id, "rendering")
+    cells = page.locator("#tasks tr td")
+    await expect(cells.nth(0)).to_have_text(f"#{run.id}", timeout=WAIT_MS)
+    await expect(cells.nth(2)).to_have_text("rendering")
