@@ -85,6 +85,7 @@ async def measure(servers: list, widget, user_token: str, clients: int, actions:
 
     sent: dict[int, float] = {}
     sent_wall: dict[int, float] = {}
+    cpu_before = [server.cpu_seconds() for server in servers], time.process_time()
     async with connect(servers[0].websocket_url(user_token), origin=servers[0].url, compression=None) as streamer:
         responses = asyncio.create_task(_drain(streamer, actions))
         for i in range(actions):
@@ -97,6 +98,7 @@ async def measure(servers: list, widget, user_token: str, clients: int, actions:
         deadline = time.perf_counter() + 10
         while time.perf_counter() < deadline and any(len(c.received) < actions for c in fleet):
             await asyncio.sleep(0.05)
+    cpu = (sum(server.cpu_seconds() for server in servers) - sum(cpu_before[0]), time.process_time() - cpu_before[1])
     done.set()
     await asyncio.gather(*tasks, return_exceptions=True)
     if failures:
@@ -104,7 +106,7 @@ async def measure(servers: list, widget, user_token: str, clients: int, actions:
     latencies = [(at - sent[i]) * 1000 for c in fleet for i, at in c.received.items() if i in sent]
     server_side = [(at - sent_wall[i]) * 1000 for c in fleet for i, at in c.pushed.items() if i in sent_wall]
     missed = sum(actions - len(c.received) for c in fleet)
-    return latencies, server_side, missed
+    return latencies, server_side, missed, cpu
 
 
 async def _drain(streamer, actions: int) -> int:
@@ -160,20 +162,20 @@ def main() -> None:
             try:
                 for server in servers:
                     server.start()
-                latencies, server_side, missed = asyncio.run(
+                latencies, server_side, missed, cpu = asyncio.run(
                     measure(servers, widget, user_token, args.clients, args.actions, args.interval)
                 )
             finally:
                 for server in servers:
                     server.stop()
-            results.append((backend, latencies, server_side, missed))
+            results.append((backend, latencies, server_side, missed, cpu))
     finally:
         user.delete()
 
     load = os.getloadavg()[0]
     print(f"clients={args.clients} actions={args.actions} interval={args.interval}s daphne processes={args.servers} "
           f"cpus={os.cpu_count()} load average={load:.1f}  (daphne logs: {logs})")
-    for backend, latencies, server_side, missed in results:
+    for backend, latencies, server_side, missed, (server_cpu, client_cpu) in results:
         p50, p99 = percentile(latencies, 0.50), percentile(latencies, 0.99)
         print(f"[{backend.rsplit('.', 1)[-1]}] deliveries {len(latencies)}/{args.clients * args.actions}, "
               f"missed {missed}")
@@ -181,10 +183,12 @@ def main() -> None:
               f"mean {statistics.fmean(latencies):.1f} ms")
         print(f"  until the server's consumer sent it: p50 {percentile(server_side, 0.5):.1f} ms, "
               f"p99 {percentile(server_side, 0.99):.1f} ms")
+        print(f"  CPU per action: daphne {1000 * server_cpu / args.actions:.1f} ms, "
+              f"these {args.clients} clients {1000 * client_cpu / args.actions:.1f} ms")
         verdict = "PASS" if p99 <= TARGET_P99_MS and missed == 0 else "FAIL"
         print(f"  p99 / target ({TARGET_P99_MS:.0f} ms) = {p99 / TARGET_P99_MS:.2f} -> {verdict}")
     if len(results) > 1:
-        p99s = [percentile(latencies, 0.99) for _, latencies, _, _ in results]
+        p99s = [percentile(latencies, 0.99) for _, latencies, *_ in results]
         names = [backend.rsplit(".", 1)[-1] for backend, *_ in results]
         print(f"p99 ratio {names[1]} / {names[0]} = {p99s[1] / p99s[0]:.2f}")
 

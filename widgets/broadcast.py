@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import time
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -50,18 +52,23 @@ def _send(group: str, message: dict) -> None:
 
 def send_state(widget) -> None:
     state = machines.public_state(widget.type, widget.config, widget.state)
-    _send(widget_group(widget.id), {"type": "widget.state", "widget_id": widget.id, "state": state})
+    _push(widget.id, {"type": "WIDGET_STATE_UPDATE", "widgetId": widget.id, "state": state, "timestamp": time.time()})
 
 
 def send_config(widget) -> None:
     message = {
-        "type": "widget.config",
-        "widget_id": widget.id,
+        "type": "WIDGET_CONFIG_UPDATE",
+        "widgetId": widget.id,
         "config": widget.config,
         "title": widget.title,
         "active": widget.active,
     }
-    _send(widget_group(widget.id), message)
+    _push(widget.id, message)
+
+
+def _push(widget_id: int, message: dict) -> None:
+    """Send a protocol message to the widget's sockets, encoded here once rather than once per socket."""
+    _send(widget_group(widget_id), {"type": "widget.push", "text": json.dumps(message)})
 
 
 def send_token_revoked(access_token: str, *, reason: str) -> None:

@@ -192,17 +192,10 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
 
     # Channel layer events (see widgets/broadcast.py and pipeline/notify.py).
 
-    async def widget_state(self, event: dict) -> None:
-        await self.send_json(
-            {"type": "WIDGET_STATE_UPDATE", "widgetId": event["widget_id"], "state": event["state"],
-             "timestamp": time.time()}
-        )
-
-    async def widget_config(self, event: dict) -> None:
-        await self.send_json(
-            {"type": "WIDGET_CONFIG_UPDATE", "widgetId": event["widget_id"], "config": event["config"],
-             "title": event["title"], "active": event["active"]}
-        )
+    async def widget_push(self, event: dict) -> None:
+        # Already a protocol message (WIDGET_STATE_UPDATE, WIDGET_CONFIG_UPDATE): encoded once per change,
+        # not once per socket, since a popular widget has hundreds of pages open.
+        await self.send(text_data=event["text"])
 
     async def widget_token_revoked(self, event: dict) -> None:
         await self.send_json({"type": "ERROR", "widgetId": self.widget_id, "error": f"Closed: {event['reason']}"})

@@ -63,5 +63,10 @@ class DaphneServer:
                 self.process.kill()
                 self.process.wait()
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server has used so far (Linux), to measure work independent of load."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def _log_tail(self) -> str:
         return self.log_path.read_text(errors="replace")[-3000:]
