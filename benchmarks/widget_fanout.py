@@ -39,7 +39,7 @@ class Client:
     def __init__(self, index: int, url: str, origin: str, subscribe_to: int | None) -> None:
         self.index, self.url, self.origin, self.subscribe_to = index, url, origin, subscribe_to
         self.received: dict[int, float] = {}
-        self.pushed: dict[int, float] = {}  # server's clock when its consumer sent the update (time.time())
+        self.pushed: dict[int, float] = {}  # server clock when the change was broadcast (time.time())
         self.ready = asyncio.Event()
 
     async def run(self, done: asyncio.Event) -> None:
@@ -181,7 +181,7 @@ def main() -> None:
               f"missed {missed}")
         print(f"  latency action->receipt: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(latencies):.1f} ms, "
               f"mean {statistics.fmean(latencies):.1f} ms")
-        print(f"  until the server's consumer sent it: p50 {percentile(server_side, 0.5):.1f} ms, "
+        print(f"  until the change was broadcast: p50 {percentile(server_side, 0.5):.1f} ms, "
               f"p99 {percentile(server_side, 0.99):.1f} ms")
         print(f"  CPU per action: daphne {1000 * server_cpu / args.actions:.1f} ms, "
               f"these {args.clients} clients {1000 * client_cpu / args.actions:.1f} ms")

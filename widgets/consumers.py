@@ -43,8 +43,10 @@ def _authenticate(token: str | None, session_user) -> tuple[object | None, Strea
 
 
 @database_sync_to_async
-def _load_widget(widget_id: int, user) -> dict | None:
-    widget = StreamWidget.objects.filter(id=widget_id, owner=user).first() if user else None
+def _load_widget(widget_id: int, *, user=None, token: str | None = None) -> dict | None:
+    """The widget as clients see it, if it is ``user``'s or still opens with ``token``."""
+    widgets = StreamWidget.objects.filter(id=widget_id)
+    widget = (widgets.filter(owner=user) if user else widgets.filter(access_token=token)).first()
     return broadcast.widget_payload(widget) if widget else None
 
 
@@ -64,6 +66,7 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
         super().__init__(*args, **kwargs)
         self.user = None
         self.widget_id: int | None = None  # set for a read-only widget-token connection
+        self.token: str | None = None
         self.token_group: str | None = None
         self.subscriptions: set[int] = set()
 
@@ -81,11 +84,16 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
         self.user, widget = await _authenticate(token, self.scope.get("user", AnonymousUser()))
         await self.accept()
         if widget is not None:
-            self.widget_id = widget.id
-            self.token_group = broadcast.token_group(widget.access_token)
+            self.widget_id, self.token = widget.id, token
+            self.token_group = broadcast.token_group(token)
             await self._join_groups()
-            # Sent after joining so that no change falls between the snapshot and the first push.
-            await self._send_initial(widget.id, broadcast.widget_payload(widget))
+            # Read again after joining: a change or a token rotation in between is then either in this
+            # snapshot or pushed to us, never lost.
+            payload = await _load_widget(widget.id, token=token)
+            if payload is None:
+                await self.close(code=CLOSE_REVOKED)
+                return
+            await self._send_initial(widget.id, payload)
         elif self.user is not None:
             await self._join_groups()
         else:
@@ -135,9 +143,9 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
     async def _subscribe(self, content: dict) -> None:
         widget_id = _widget_id(content)
         if widget_id is not None and widget_id == self.widget_id:
-            widget = await database_sync_to_async(StreamWidget.objects.filter(id=widget_id).first)()
-            if widget is not None:
-                await self._send_initial(widget_id, await database_sync_to_async(broadcast.widget_payload)(widget))
+            payload = await _load_widget(widget_id, token=self.token)
+            if payload is not None:
+                await self._send_initial(widget_id, payload)
             return
         if self.user is None:
             await self._error(widget_id, "Read-only access: this token opens one widget only")
@@ -146,7 +154,7 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
             await self._error(None, "WIDGET_SUBSCRIBE needs an integer widgetId")
             return
         await self.channel_layer.group_add(broadcast.widget_group(widget_id), self.channel_name)
-        payload = await _load_widget(widget_id, self.user)
+        payload = await _load_widget(widget_id, user=self.user)
         if payload is None:
             await self.channel_layer.group_discard(broadcast.widget_group(widget_id), self.channel_name)
             await self._error(widget_id, "Widget not found")
