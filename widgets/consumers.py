@@ -51,6 +51,11 @@ def _load_widget(widget_id: int, *, user=None, token: str | None = None) -> dict
 
 
 @database_sync_to_async
+def _owns(widget_id: int, user) -> bool:
+    return StreamWidget.objects.filter(id=widget_id, owner=user).exists()
+
+
+@database_sync_to_async
 def _apply_action(widget_id: int, user, action: str, payload: dict | None) -> dict:
     widget = services.widget_apply_action(widget_id=widget_id, user=user, action=action, payload=payload)
     return broadcast.widget_payload(widget)["state"]
@@ -134,6 +139,12 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
             return
         await handler(content)
 
+    async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
+        if text_data is None:
+            await self.send_json({"type": "ERROR", "error": "Messages are JSON text frames, not binary"})
+            return
+        await super().receive(text_data=text_data, **kwargs)
+
     async def decode_json(self, text_data):
         try:
             return await super().decode_json(text_data)
@@ -153,14 +164,15 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
         if widget_id is None:
             await self._error(None, "WIDGET_SUBSCRIBE needs an integer widgetId")
             return
-        await self.channel_layer.group_add(broadcast.widget_group(widget_id), self.channel_name)
-        payload = await _load_widget(widget_id, user=self.user)
-        if payload is None:
-            await self.channel_layer.group_discard(broadcast.widget_group(widget_id), self.channel_name)
+        if not await _owns(widget_id, self.user):
             await self._error(widget_id, "Widget not found")
             return
         self.subscriptions.add(widget_id)
-        await self._send_initial(widget_id, payload)
+        await self.channel_layer.group_add(broadcast.widget_group(widget_id), self.channel_name)
+        # Read after joining, so that a change in between is either in this snapshot or pushed.
+        payload = await _load_widget(widget_id, user=self.user)
+        if payload is not None:
+            await self._send_initial(widget_id, payload)
 
     async def _unsubscribe(self, content: dict) -> None:
         widget_id = _widget_id(content)

@@ -133,6 +133,8 @@ async def test_bad_messages_get_clear_errors_and_the_connection_survives(connect
 
     await socket.send_to(text_data="{not json")
     assert "JSON objects" in (await receive(socket, "ERROR"))["error"]
+    await socket.send_to(bytes_data=b"\x00\x01")
+    assert "not binary" in (await receive(socket, "ERROR"))["error"]
     await socket.send_json_to({"type": "WIDGET_EXPLODE"})
     assert (await receive(socket, "ERROR"))["error"] == "Unknown message type 'WIDGET_EXPLODE'"
     await socket.send_json_to({"type": "WIDGET_SUBSCRIBE", "widgetId": "one"})
