@@ -151,7 +151,8 @@ def main() -> None:
     from widgets.services import widget_create
 
     call_command("migrate", verbosity=0)
-    backends = [LAYERS[name] for name in args.layers.split(",") if name] or [settings.CHANNEL_LAYERS["default"]["BACKEND"]]
+    configured = settings.CHANNEL_LAYERS["default"]["BACKEND"]
+    backends = [LAYERS[name] for name in args.layers.split(",") if name] or [configured]
     user = get_user_model().objects.create_user(f"bench-fanout-{uuid.uuid4().hex[:8]}")
     user_token = Token.objects.create(user=user).key
     logs = Path(tempfile.mkdtemp(prefix="widget-fanout-"))

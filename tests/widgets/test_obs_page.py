@@ -51,10 +51,11 @@ async def page():
         await browser.close()
 
 
-async def send_action(server: DaphneServer, token: str, widget_id: int, action: str, payload: dict | None = None) -> dict:
+async def send_action(server: DaphneServer, token: str, widget_id: int, action: str, payload: dict | None = None):
     """Act from another connection, as the streamer's control page would."""
-    async with ws_connect(server.websocket_url(token), additional_headers={"Origin": server.url}, open_timeout=10) as ws:
-        await ws.send(json.dumps({"type": "WIDGET_ACTION", "widgetId": widget_id, "action": action, "payload": payload}))
+    message = {"type": "WIDGET_ACTION", "widgetId": widget_id, "action": action, "payload": payload}
+    async with ws_connect(server.websocket_url(token), origin=server.url, open_timeout=10) as ws:
+        await ws.send(json.dumps(message))
         while True:
             message = json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
             if message["type"] == "WIDGET_ACTION_RESPONSE":

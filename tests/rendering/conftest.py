@@ -1,0 +1,72 @@
+import pytest
+
+from tests.rendering.fake_youtube import FakeYouTube
+
+
+@pytest.fixture
+def fake_youtube():
+    server = FakeYouTube().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3-protocol server (moto in server mode) on a free local port."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3(s3_server):
+    """A client and a fresh bucket on the local S3 server."""
+    import uuid
+
+    from rendering.archive import s3_client
+
+    client = s3_client(endpoint_url=s3_server, region_name="us-east-1", access_key="test", secret_key="test")
+    bucket = f"archive-{uuid.uuid4().hex[:12]}"
+    client.create_bucket(Bucket=bucket)
+    return client, bucket
+
+
+@pytest.fixture
+def youtube_settings(settings, fake_youtube, tmp_path):
+    """Point the real client at the fake server and keep media in a per-test folder."""
+    settings.YOUTUBE_API_URL = fake_youtube.url
+    settings.GOOGLE_TOKEN_URI = fake_youtube.token_uri
+    settings.GOOGLE_CLIENT_ID, settings.GOOGLE_CLIENT_SECRET = "client-id", "client-secret"
+    settings.YOUTUBE_CHUNK_SIZE = 256 * 1024
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings
+
+
+@pytest.fixture
+def rendered_episode(db, user, youtube_settings):
+    """A rendered episode of a series with a playlist, its owner connected to (fake) YouTube."""
+    import os
+
+    from django.core.files.base import ContentFile
+
+    from episodes.models import Episode
+    from rendering.publish import youtube_credential_save
+    from streams.models import Series, Stream
+    from tests.rendering.fake_youtube import REFRESH_TOKEN
+
+    series = Series.objects.create(
+        owner=user, name="Boss Rush", tags=["speedrun", "boss rush"], youtube_playlist_id="PLseries",
+        episode_description_template="{summary}\n\nChapters:\n{chapters}\n\nPart {order} of {series}.",
+    )
+    stream = Stream.objects.create(owner=user, series=series, title="Friday run", language="en")
+    episode = Episode.objects.create(
+        owner=user, stream=stream, order=3, title="Boss Rush - Episode 3", description="We beat the last boss.",
+        status=Episode.Status.RENDERED, tracks=[{"start": 0, "end": 60}],
+    )
+    episode.rendered_file.save("episode-3.mp4", ContentFile(os.urandom(4 * 256 * 1024 + 777)))
+    youtube_credential_save(owner=user, refresh_token=REFRESH_TOKEN)
+    return episode
