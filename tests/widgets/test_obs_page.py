@@ -4,17 +4,16 @@ import asyncio
 import json
 import re
 import time
-from urllib.parse import quote, urlencode
 
 import pytest
 from channels.db import database_sync_to_async
 from django.conf import settings
-from django.db import connection
 from django.test import Client
 from playwright.async_api import async_playwright, expect
 from websockets.asyncio.client import connect as ws_connect
 
 from pipeline import services as pipeline_services
+from tests.conftest import worker_database_url
 from widgets import services
 from widgets.liveserver import DaphneServer
 
@@ -26,17 +25,9 @@ WAIT_MS = 20_000
 pytestmark = pytest.mark.anyio
 
 
-def database_url(db: dict) -> str:
-    """The URL of the database this test runs on (pytest-django's test database), for another process."""
-    netloc = f"{quote(db['USER'] or '')}:{quote(db['PASSWORD'] or '')}@{db['HOST'] or ''}"
-    netloc += f":{db['PORT']}" if db["PORT"] else ""
-    query = urlencode(db.get("OPTIONS") or {})
-    return f"postgresql://{netloc}/{quote(db['NAME'])}" + (f"?{query}" if query else "")
-
-
 @pytest.fixture
 def daphne(transactional_db, channel_layer, tmp_path):
-    env = {"DATABASE_URL": database_url(connection.settings_dict), "REDIS_URL": settings.REDIS_URL}
+    env = {"DATABASE_URL": worker_database_url(), "REDIS_URL": settings.REDIS_URL}
     server = DaphneServer(log_path=tmp_path / "daphne.log", env=env)
     server.start()
     yield server
