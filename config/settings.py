@@ -86,9 +86,13 @@ def _kombu_url(url: str) -> str:
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or _kombu_url(REDIS_URL)
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or _kombu_url(REDIS_URL)
 
+# Redis pub/sub hands a group message to all of a process's consumers with one read; the list-based
+# RedisChannelLayer costs seconds per push with hundreds of OBS pages on one widget
+# (benchmarks/widget_fanout.py --layers pubsub,core). Pub/sub keeps nothing for a disconnected process:
+# pages reload their widget's state whenever they reconnect.
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": env_str("CHANNEL_LAYER_BACKEND", "channels_redis.pubsub.RedisPubSubChannelLayer"),
         "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("CHANNELS_PREFIX", "studio")},
     },
 }
@@ -225,6 +229,8 @@ CELERY_IMPORTS = ["rendering.tasks_publish"]
 # The public HTTPS URL Twitch calls (port 443), e.g. https://studio.example.com/twitch/eventsub/.
 # Empty: the API and admin use the URL the request came in on.
 TWITCH_EVENTSUB_CALLBACK_URL = env_str("TWITCH_EVENTSUB_CALLBACK_URL")
+
+
 
 # --- Analysis and transcription (issue 3) ---------------------------------------------------------
 # Silences at least this long are stored; longer minimums (SILENCE_MIN_DURATION for episodes) filter them.
