@@ -230,8 +230,6 @@ CELERY_IMPORTS = ["rendering.tasks_publish"]
 # Empty: the API and admin use the URL the request came in on.
 TWITCH_EVENTSUB_CALLBACK_URL = env_str("TWITCH_EVENTSUB_CALLBACK_URL")
 
-
-
 # --- Analysis and transcription (issue 3) ---------------------------------------------------------
 # Silences at least this long are stored; longer minimums (SILENCE_MIN_DURATION for episodes) filter them.
 ANALYSIS_MIN_SILENCE = env_float("ANALYSIS_MIN_SILENCE", 1.0)
