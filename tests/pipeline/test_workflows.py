@@ -6,10 +6,10 @@ import asyncio
 import os
 import re
 import signal
+import threading
 import time
 
 import pytest
-from asgiref.sync import async_to_sync
 from celery import chord
 from channels.layers import get_channel_layer
 from django.core.files.storage import default_storage
@@ -67,13 +67,30 @@ def test_only_the_named_step_is_planned_and_bad_steps_are_refused(speech_stream)
         create_process_run(speech_stream, owner=speech_stream.owner, steps=("render",))
 
 
-async def _received(layer, channel: str) -> list[dict]:
-    messages = []
-    while True:
-        try:
-            messages.append(await asyncio.wait_for(layer.receive(channel), timeout=2))
-        except TimeoutError:
-            return messages
+class GroupListener(threading.Thread):
+    """Listens to a channel-layer group from its own event loop (the pub/sub layer delivers only to
+    channels created in-process) until a run finishes or nothing comes for ``idle`` seconds."""
+
+    def __init__(self, group: str, idle: float = 120):
+        super().__init__(daemon=True)
+        self.group, self.idle, self.messages, self.ready = group, idle, [], threading.Event()
+
+    def run(self) -> None:
+        asyncio.run(self._listen())
+
+    async def _listen(self) -> None:
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        await layer.group_add(self.group, channel)
+        self.ready.set()
+        while True:
+            try:
+                message = await asyncio.wait_for(layer.receive(channel), timeout=self.idle)
+            except TimeoutError:
+                return
+            self.messages.append(message)
+            if message["task"]["status"] in ("completed", "failed"):
+                return
 
 
 @pytest.mark.slow
@@ -88,9 +105,9 @@ def test_stream_is_analysed_and_transcribed_by_workers_with_live_status(
     data = open(stored, "rb").read()
     os.unlink(stored)  # ingest may hard-link the session's media: never cut the shared file
     open(stored, "wb").write(data[: len(data) // 2])
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(user_group(user.id), channel)
+    listener = GroupListener(user_group(user.id))
+    listener.start()
+    assert listener.ready.wait(10)
 
     # when
     run = start_stream_processing(stream.id, user)
@@ -110,7 +127,8 @@ def test_stream_is_analysed_and_transcribed_by_workers_with_live_status(
         ("broken.mkv", "transcribe"): "skipped",
     }
     # and the owner's websocket group saw the lifecycle with a moving percentage
-    updates = [m["task"] for m in async_to_sync(_received)(layer, channel) if m["task"]["id"] == run.id]
+    listener.join(30)
+    updates = [m["task"] for m in listener.messages if m["task"]["id"] == run.id]
     statuses, progress = [u["status"] for u in updates], [u["progress"] for u in updates]
     assert list(dict.fromkeys(statuses)) == ["analysing", "transcribing", "failed"]
     assert len(set(progress)) > 4

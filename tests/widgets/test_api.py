@@ -17,8 +17,9 @@ def api(streamer) -> APIClient:
 
 
 def test_create_fills_config_defaults_and_initial_state(api):
-    response = api.post("/api/widgets/", {"title": "BRB", "type": "countdown", "config": {"duration": 90}},
-                        format="json")
+    response = api.post(
+        "/api/widgets/", {"title": "BRB", "type": "countdown", "config": {"duration": 90}}, format="json"
+    )
 
     assert response.status_code == 201, response.data
     assert response.data["config"] == {"duration": 90.0, "text": "", "title": ""}
@@ -52,8 +53,9 @@ def test_list_and_detail_show_only_the_users_widgets(api, rival, countdown):
 
 def test_action_route_applies_and_reports_errors(api, countdown):
     started = api.post(f"/api/widgets/{countdown.id}/action/", {"action": "start"}, format="json")
-    bad = api.post(f"/api/widgets/{countdown.id}/action/", {"action": "set_duration", "payload": {"duration": "x"}},
-                   format="json")
+    bad = api.post(
+        f"/api/widgets/{countdown.id}/action/", {"action": "set_duration", "payload": {"duration": "x"}}, format="json"
+    )
 
     assert started.status_code == 200 and started.data["state"]["enabled"] is True
     assert bad.status_code == 400 and "payload.duration must be a number" in bad.data["error"]

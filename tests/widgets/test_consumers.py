@@ -47,9 +47,7 @@ async def test_owner_subscribes_acts_and_every_subscriber_gets_the_state(connect
         assert isinstance(update["timestamp"], float)
 
 
-async def test_widget_token_is_read_only_and_receives_updates_without_subscribing(
-    connect, streamer_token, countdown
-):
+async def test_widget_token_is_read_only_and_receives_updates_without_subscribing(connect, streamer_token, countdown):
     obs = await connect(f"?token={countdown.access_token}")
     initial = await receive(obs, "WIDGET_INITIAL_STATE")
     assert initial["widgetId"] == countdown.id
@@ -205,8 +203,11 @@ async def test_chat_votes_push_live_tallies_without_voter_names(connect, streame
     )
     await database_sync_to_async(services.widget_apply_action)(widget_id=poll.id, user=streamer, action="open")
     obs = await connect(f"?token={poll.access_token}")
-    assert (await receive(obs, "WIDGET_INITIAL_STATE"))["widget"]["state"] == {"open": True, "votes": [0, 0],
-                                                                               "total": 0}
+    assert (await receive(obs, "WIDGET_INITIAL_STATE"))["widget"]["state"] == {
+        "open": True,
+        "votes": [0, 0],
+        "total": 0,
+    }
 
     await database_sync_to_async(services.poll_record_vote)(owner_id=streamer.id, voter="ann", message="!vote 2")
 

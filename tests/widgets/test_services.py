@@ -18,12 +18,14 @@ def test_another_users_widget_is_not_found_and_unchanged(rival, countdown):
 
 
 def test_a_rejected_action_leaves_the_stored_state_alone(streamer, countdown):
-    services.widget_apply_action(widget_id=countdown.id, user=streamer, action="set_duration",
-                                 payload={"duration": 12.5})
+    services.widget_apply_action(
+        widget_id=countdown.id, user=streamer, action="set_duration", payload={"duration": 12.5}
+    )
 
     with pytest.raises(WidgetStateError):
-        services.widget_apply_action(widget_id=countdown.id, user=streamer, action="set_duration",
-                                     payload={"duration": -1})
+        services.widget_apply_action(
+            widget_id=countdown.id, user=streamer, action="set_duration", payload={"duration": -1}
+        )
 
     assert StreamWidget.objects.get(id=countdown.id).state["duration_left"] == 12.5
 
@@ -64,8 +66,13 @@ def test_chat_votes_count_once_per_viewer_in_open_polls(streamer, rival, poll):
 
     counted = [
         services.poll_record_vote(owner_id=streamer.id, voter=voter, message=message)
-        for voter, message in [("ann", "!vote 2"), ("bob", "!vote 3"), ("ann", "!vote 3"), ("cid", "gg"),
-                               ("dan", "!vote 9")]
+        for voter, message in [
+            ("ann", "!vote 2"),
+            ("bob", "!vote 3"),
+            ("ann", "!vote 3"),
+            ("cid", "gg"),
+            ("dan", "!vote 9"),
+        ]
     ]
 
     assert counted == [[poll.id], [poll.id], [poll.id], [], []]

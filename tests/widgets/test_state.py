@@ -27,8 +27,13 @@ RUNNING = {"duration_left": 100.25, "enabled": True, "last_tick_timestamp": 1000
         (RUNNING, "reset", None, 1050.0, {"duration_left": 300.0, "enabled": False, "last_tick_timestamp": None}),
         (PAUSED, "set_duration", {"duration": 90}, 7.0, {**PAUSED, "duration_left": 90.0}),
         (PAUSED, "set_duration", {"duration": 0}, 7.0, {**PAUSED, "duration_left": 0.0}),
-        (RUNNING, "set_duration", {"duration": 42.5}, 1100.0,
-         {"duration_left": 42.5, "enabled": True, "last_tick_timestamp": 1100.0}),
+        (
+            RUNNING,
+            "set_duration",
+            {"duration": 42.5},
+            1100.0,
+            {"duration_left": 42.5, "enabled": True, "last_tick_timestamp": 1100.0},
+        ),
         # A record made by hand with an empty state starts from the config.
         ({}, "resume", None, 10.0, {"duration_left": 300.0, "enabled": True, "last_tick_timestamp": 10.0}),
     ],
@@ -144,8 +149,16 @@ POLL = {"question": "Next game?", "options": ["Celeste", "Hades", "Tetris"]}
 
 @pytest.mark.parametrize(
     ("text", "option"),
-    [("!vote 2", 2), ("  !VOTE   3  please", 3), ("!vote #1", 1), ("!vote", None), ("!voter 2", None),
-     ("I !vote 2", None), ("!vote two", None), ("", None)],
+    [
+        ("!vote 2", 2),
+        ("  !VOTE   3  please", 3),
+        ("!vote #1", 1),
+        ("!vote", None),
+        ("!voter 2", None),
+        ("I !vote 2", None),
+        ("!vote two", None),
+        ("", None),
+    ],
 )
 def test_poll_parses_vote_commands(text, option):
     assert poll.parse_vote_command(text) == option
