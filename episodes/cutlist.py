@@ -282,7 +282,8 @@ def _overlays(check: _Checker, value: Any, inputs: list[InputMedia | None]) -> l
     overlays = []
     for i, item in enumerate(value):
         path = f"/overlayTracks/{i}"
-        if not check.obj(item, path, required={"startFrame", "mediaIndex", "sectionIndex", "type"}, optional={"x", "y"}):
+        required = {"startFrame", "mediaIndex", "sectionIndex", "type"}
+        if not check.obj(item, path, required=required, optional={"x", "y"}):
             continue
         ok = check.integer(item["startFrame"], f"{path}/startFrame", 0)
         ok = _reference(check, item, path, inputs) and ok
@@ -294,8 +295,14 @@ def _overlays(check: _Checker, value: Any, inputs: list[InputMedia | None]) -> l
                 ok = check.number(item[axis], f"{path}/{axis}") and ok
         if ok:
             overlays.append(
-                Overlay(item["startFrame"], item["mediaIndex"], item["sectionIndex"], item["type"],
-                        float(item.get("x", 0)), float(item.get("y", 0)))
+                Overlay(
+                    item["startFrame"],
+                    item["mediaIndex"],
+                    item["sectionIndex"],
+                    item["type"],
+                    float(item.get("x", 0)),
+                    float(item.get("y", 0)),
+                )
             )
     return overlays
 

@@ -69,7 +69,10 @@ class Episode(models.Model):
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     tracks = models.JSONField(
-        default=list, blank=True, validators=[validate_tracks], help_text='[{"start": s, "end": s}] on the stream timeline'
+        default=list,
+        blank=True,
+        validators=[validate_tracks],
+        help_text='[{"start": s, "end": s}] on the stream timeline',
     )
     cut_list = models.JSONField(
         default=dict, blank=True, validators=[validate_cut_list_field], help_text="Cut list 1.0.0 (CONTRACTS.md §1)"

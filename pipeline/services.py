@@ -44,7 +44,11 @@ def step_start(step_id: int) -> bool:
     if step.status == StepStatus.COMPLETED:
         return False
     StepRun.objects.filter(id=step_id).update(
-        status=StepStatus.RUNNING, started_at=now, finished_at=None, error="", progress=0.0,
+        status=StepStatus.RUNNING,
+        started_at=now,
+        finished_at=None,
+        error="",
+        progress=0.0,
         attempts=F("attempts") + 1,
     )
     PipelineRun.objects.filter(id=step.run_id, started_at__isnull=True).update(started_at=now)
@@ -61,18 +65,14 @@ def step_progress(step_id: int, percent: float) -> None:
 
 def step_finish(step_id: int, *, status: str = StepStatus.COMPLETED, error: str = "") -> None:
     progress = 100.0 if status in (StepStatus.COMPLETED, StepStatus.SKIPPED) else F("progress")
-    StepRun.objects.filter(id=step_id).update(
-        status=status, error=error, finished_at=timezone.now(), progress=progress
-    )
+    StepRun.objects.filter(id=step_id).update(status=status, error=error, finished_at=timezone.now(), progress=progress)
     run_id = StepRun.objects.filter(id=step_id).values_list("run_id", flat=True).get()
     _roll_up(run_id)
 
 
 def run_finish(run_id: int) -> PipelineRun:
     """Completed when every step succeeded; failed (naming the failed steps) otherwise."""
-    failed = list(
-        StepRun.objects.filter(run_id=run_id, status=StepStatus.FAILED).values_list("label", "name", "error")
-    )
+    failed = list(StepRun.objects.filter(run_id=run_id, status=StepStatus.FAILED).values_list("label", "name", "error"))
     if failed:
         message = "\n".join(f"{label or '-'} / {name}: {error}" for label, name, error in failed)
         run_set_status(run_id, RunStatus.FAILED, error=message)
@@ -83,11 +83,11 @@ def run_finish(run_id: int) -> PipelineRun:
 
 def _roll_up(run_id: int) -> None:
     totals = StepRun.objects.filter(run_id=run_id).aggregate(
-        weight=Sum("weight"), done=Sum(F("weight") * F("progress"))
+        total_weight=Sum("weight"), weighted_done=Sum(F("weight") * F("progress"))
     )
-    if not totals["weight"]:
+    if not totals["total_weight"]:
         return
-    percent = round(totals["done"] / totals["weight"], 2)
+    percent = round(totals["weighted_done"] / totals["total_weight"], 2)
     PipelineRun.objects.filter(id=run_id).exclude(status__in=FINISHED).update(
         progress=percent, updated_at=timezone.now()
     )

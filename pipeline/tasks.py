@@ -27,8 +27,11 @@ class MediaTask(Task):
 @shared_task(bind=True, name="pipeline.tasks.heartbeat", acks_late=False)
 def heartbeat(self) -> dict:
     """Answered by any worker: proves a queue has a live consumer (health endpoint, tests)."""
-    return {"hostname": socket.gethostname(), "worker": self.request.hostname,
-            "queue": (self.request.delivery_info or {}).get("routing_key")}
+    return {
+        "hostname": socket.gethostname(),
+        "worker": self.request.hostname,
+        "queue": (self.request.delivery_info or {}).get("routing_key"),
+    }
 
 
 @shared_task(name="pipeline.tasks.fail_stale_runs")

@@ -1,0 +1,48 @@
+from django.contrib import admin
+
+from episodes.models import Episode, Project
+from streams.admin import OwnedAdmin
+from streams.timefmt import format_hms
+
+
+class EpisodeInline(admin.TabularInline):
+    model = Episode
+    extra = 0
+    fields = ["order", "title", "stream", "status", "length"]
+    readonly_fields = ["length"]
+    show_change_link = True
+
+    @admin.display(description="duration")
+    def length(self, episode):
+        return format_hms(episode.duration)
+
+
+@admin.register(Project)
+class ProjectAdmin(OwnedAdmin):
+    list_display = ["title", "series", "owner", "episode_count", "created_at"]
+    list_filter = ["series", "owner"]
+    search_fields = ["title", "description"]
+    filter_horizontal = ["streams"]
+    inlines = [EpisodeInline]
+
+    @admin.display(description="episodes")
+    def episode_count(self, project):
+        return project.episodes.count()
+
+
+@admin.register(Episode)
+class EpisodeAdmin(OwnedAdmin):
+    list_display = ["title", "stream", "order", "status", "length", "youtube_video_id", "updated_at"]
+    list_filter = ["status", "stream__series", "owner"]
+    search_fields = ["title", "description", "stream__title"]
+    list_select_related = ["stream"]
+    readonly_fields = ["length", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["owner", "project", "stream", "order", "title", "description", "status"]}),
+        ("Edit", {"fields": ["tracks", "length", "cut_list"]}),
+        ("Output", {"fields": ["rendered_file", "youtube_video_id", "created_at", "updated_at"]}),
+    ]
+
+    @admin.display(description="duration")
+    def length(self, episode):
+        return format_hms(episode.duration)

@@ -1,0 +1,143 @@
+from django.contrib import admin, messages
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+
+from streams.forms import IngestForm
+from streams.models import Series, Stream, VideoClip
+from streams.services import IngestError, stream_ingest
+from streams.timefmt import format_hms
+
+
+class OwnedAdmin(admin.ModelAdmin):
+    """New records belong to whoever creates them in the admin."""
+
+    def save_model(self, request, obj, form, change):
+        if not change and not getattr(obj, "owner_id", None):
+            obj.owner = request.user
+        super().save_model(request, obj, form, change)
+
+
+class VideoClipInline(admin.TabularInline):
+    model = VideoClip
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ["order", "original_name", "start", "length", "resolution", "frame_rate", "video_codec", "audio"]
+    readonly_fields = fields
+
+    @admin.display(description="starts at")
+    def start(self, clip):
+        return format_hms(clip.start_time)
+
+    @admin.display(description="duration")
+    def length(self, clip):
+        return format_hms(clip.duration)
+
+    @admin.display(description="audio tracks")
+    def audio(self, clip):
+        return ", ".join(f"{t['codec']} {t['channels']}ch {t.get('title', '')}".strip() for t in clip.audio_tracks)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Series)
+class SeriesAdmin(OwnedAdmin):
+    list_display = ["name", "owner", "episode_title_template", "stream_count", "created_at"]
+    list_filter = ["owner"]
+    search_fields = ["name", "description"]
+
+    @admin.display(description="streams")
+    def stream_count(self, series):
+        return series.streams.count()
+
+
+@admin.register(Stream)
+class StreamAdmin(OwnedAdmin):
+    list_display = ["title", "series", "owner", "recorded_at", "length", "clip_count", "created_at"]
+    list_filter = ["series", "owner", "recorded_at"]
+    search_fields = ["title", "description", "clips__original_name"]
+    date_hierarchy = "recorded_at"
+    readonly_fields = ["length", "recorded_at", "created_at", "updated_at"]
+    fields = ["owner", "title", "series", "description", "language", "recorded_at", "length"]
+    inlines = [VideoClipInline]
+    change_list_template = "admin/streams/stream/change_list.html"
+
+    @admin.display(description="duration", ordering="duration")
+    def length(self, stream):
+        return format_hms(stream.duration)
+
+    @admin.display(description="clips")
+    def clip_count(self, stream):
+        return stream.clips.count()
+
+    def get_urls(self):
+        ingest = path("ingest/", self.admin_site.admin_view(self.ingest_view), name="streams_stream_ingest")
+        return [ingest, *super().get_urls()]
+
+    def ingest_view(self, request):
+        """Upload recordings or name files/folders on the server; the same service as `manage.py ingest`."""
+        form = IngestForm(request.POST or None, request.FILES or None, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            try:
+                with form.ingest_paths() as paths:
+                    report = stream_ingest(
+                        owner=request.user,
+                        paths=paths,
+                        title=form.cleaned_data["title"] or None,
+                        series_name=form.cleaned_data["series"] or None,
+                    )
+            except IngestError as error:
+                for problem in error.problems:
+                    messages.error(request, problem)
+            else:
+                for problem in report.problems:
+                    messages.warning(request, f"Not ingested: {problem}")
+                messages.success(request, f"Ingested {len(report.added)} recording(s) into “{report.stream.title}”.")
+                return redirect(reverse("admin:streams_stream_change", args=[report.stream.id]))
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "title": "Ingest recordings",
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/streams/stream/ingest.html", context)
+
+
+@admin.register(VideoClip)
+class VideoClipAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "stream", "order", "start", "length", "resolution", "frame_rate", "video_codec"]
+    list_filter = ["stream__series", "video_codec", "stream__owner"]
+    search_fields = ["original_name", "original_path", "stream__title"]
+    list_select_related = ["stream"]
+    readonly_fields = [
+        "stream",
+        "order",
+        "file",
+        "original_name",
+        "original_path",
+        "size_bytes",
+        "recorded_at",
+        "start",
+        "length",
+        "format_name",
+        "bit_rate",
+        "video_codec",
+        "width",
+        "height",
+        "frame_rate",
+        "audio_tracks",
+        "media_streams",
+    ]
+    exclude = ["start_time", "duration"]
+
+    @admin.display(description="starts at", ordering="start_time")
+    def start(self, clip):
+        return format_hms(clip.start_time)
+
+    @admin.display(description="duration", ordering="duration")
+    def length(self, clip):
+        return format_hms(clip.duration)
+
+    def has_add_permission(self, request):
+        return False

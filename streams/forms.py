@@ -1,0 +1,71 @@
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.utils.text import get_valid_filename
+
+
+def path_allowed(user, path: str) -> bool:
+    """Server paths are open to superusers; others only under INGEST_ALLOWED_DIRS."""
+    if user.is_superuser:
+        return True
+    resolved = Path(path).expanduser().resolve()
+    return any(resolved.is_relative_to(Path(root).resolve()) for root in settings.INGEST_ALLOWED_DIRS)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return [super().clean(data, initial)] if data else []
+
+
+class IngestForm(forms.Form):
+    files = MultipleFileField(required=False, help_text="Recordings to upload.")
+    paths = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Or files/folders on the server, one per line.",
+    )
+    title = forms.CharField(required=False, help_text="Stream title; an existing stream of yours gets the clips added.")
+    series = forms.CharField(required=False, help_text="Series name (created if new).")
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_paths(self):
+        paths = [line.strip() for line in self.cleaned_data["paths"].splitlines() if line.strip()]
+        refused = [p for p in paths if not path_allowed(self.user, p)]
+        if refused:
+            raise forms.ValidationError(f"Not allowed to read: {', '.join(refused)} (see INGEST_ALLOWED_DIRS)")
+        return paths
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("files") and not data.get("paths"):
+            raise forms.ValidationError("Upload recordings or give a path on the server.")
+        return data
+
+    @contextmanager
+    def ingest_paths(self):
+        """Uploaded files land in a temp folder for the length of the ingest (ingest copies them in)."""
+        with tempfile.TemporaryDirectory(prefix="studio-upload-") as tmp:
+            uploaded = []
+            for upload in self.cleaned_data["files"]:
+                target = Path(tmp) / get_valid_filename(upload.name)
+                with open(target, "wb") as sink:
+                    for chunk in upload.chunks():
+                        sink.write(chunk)
+                uploaded.append(target)
+            yield [*uploaded, *self.cleaned_data["paths"]]

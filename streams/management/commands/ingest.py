@@ -1,0 +1,52 @@
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from streams.management.commands._owner import resolve_owner
+from streams.services import IngestError, stream_ingest
+from streams.timefmt import format_hms
+
+
+class Command(BaseCommand):
+    help = "Ingest recording files or folders as one stream: probe, order by recording time, store."
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", help="recording files and/or folders of recordings")
+        parser.add_argument("--stream", dest="title", help="stream title (an existing stream gets the clips added)")
+        parser.add_argument("--series", help="series name (created if new)")
+        parser.add_argument("--user", help="owner's username (default: the first superuser)")
+
+    def handle(self, *args, **options):
+        owner = resolve_owner(options["user"])
+        with tqdm(total=len(options["paths"]), unit="file", desc="probing", disable=None) as bar:
+
+            def progress(done: int, total: int, name: str) -> None:
+                bar.total = total
+                bar.set_postfix_str(name[-40:])
+                bar.update(done - bar.n)
+
+            try:
+                report = stream_ingest(
+                    owner=owner,
+                    paths=options["paths"],
+                    title=options["title"],
+                    series_name=options["series"],
+                    progress=progress,
+                )
+            except IngestError as error:
+                raise CommandError(str(error)) from None
+
+        stream = report.stream
+        self.stdout.write(self.style.SUCCESS(f"Stream #{stream.id} {stream.title!r}: {format_hms(stream.duration)}"))
+        for clip in stream.clips.order_by("order"):
+            marker = "+" if clip in report.added else " "
+            tracks = ", ".join(f"{t['codec']} {t['channels']}ch" for t in clip.audio_tracks)
+            self.stdout.write(
+                f" {marker} {clip.order:>2}  {format_hms(clip.start_time)} +{format_hms(clip.duration)}  "
+                f"{clip.resolution} {clip.frame_rate or '?'} fps {clip.video_codec}  audio: {tracks}  "
+                f"{clip.original_name}"
+            )
+        for line in report.skipped:
+            self.stdout.write(f"   skipped {line}")
+        for line in report.problems:
+            self.stderr.write(self.style.ERROR(f"   not ingested: {line}"))
+        self.stdout.write(f"Pipeline run #{report.run.id}: {report.run.status}")

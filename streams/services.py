@@ -1,0 +1,209 @@
+"""Ingest: recordings on disk become a Stream of probed VideoClips on one timeline."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+
+from pipeline.media import save_output
+from pipeline.models import PipelineRun, RunStatus, StepStatus
+from pipeline.services import run_create, run_finish, run_set_status, step_finish
+from streams.models import Series, Stream, VideoClip
+from streams.probe import MediaInfo, ProbeError, probe_media
+from streams.recording_time import recording_time_from_name
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int, int, str], None]
+
+
+class IngestError(ValueError):
+    """Nothing could be ingested; ``problems`` names each file and what is wrong with it."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("nothing was ingested:\n" + "\n".join(f"  {p}" for p in problems))
+
+
+@dataclass
+class IngestReport:
+    stream: Stream
+    run: PipelineRun
+    added: list[VideoClip] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Probed:
+    path: Path
+    info: MediaInfo
+    recorded_at: datetime
+
+
+def collect_media_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[str]]:
+    """Files to ingest from files and folders, plus a problem line for each path that gave none."""
+    extensions = {ext.lower() for ext in settings.INGEST_EXTENSIONS}
+    files: list[Path] = []
+    problems: list[str] = []
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if not path.exists():
+            problems.append(f"{path}: no such file or directory")
+        elif path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in extensions)
+            if not found:
+                problems.append(f"{path}: no media files in this folder (looked for {', '.join(sorted(extensions))})")
+            files.extend(found)
+        else:
+            files.append(path)
+    unique = list(dict.fromkeys(p.resolve() for p in files))
+    return unique, problems
+
+
+def _recorded_at(path: Path, info: MediaInfo) -> datetime:
+    """From the file name (recorders put it there), else the container's tag, else the file's mtime."""
+    from_name = recording_time_from_name(path.name)
+    if from_name is not None:
+        return timezone.make_aware(from_name) if timezone.is_naive(from_name) else from_name
+    if info.creation_time is not None:
+        return info.creation_time if info.creation_time.tzinfo else info.creation_time.replace(tzinfo=UTC)
+    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+
+
+def _probe_all(files: list[Path], progress: ProgressCallback | None) -> tuple[list[_Probed], list[str]]:
+    probed, problems = [], []
+    for done, path in enumerate(files, start=1):
+        try:
+            info = probe_media(path)
+            probed.append(_Probed(path, info, _recorded_at(path, info)))
+        except ProbeError as error:
+            problems.append(str(error))
+        except OSError as error:
+            problems.append(f"{path.name}: cannot be read ({error.strerror or error})")
+        if progress:
+            progress(done, len(files), path.name)
+    return probed, problems
+
+
+def _stored_key(stream: Stream, path: Path) -> str:
+    return default_storage.get_available_name(f"streams/{stream.id}/{get_valid_filename(path.name)}")
+
+
+def stream_relayout(stream: Stream) -> None:
+    """Order a stream's clips by recording time and lay them back to back on its timeline."""
+    clips = list(stream.clips.order_by("recorded_at", "original_name", "id"))
+    # Two passes so the unique (stream, order) constraint never sees a transient clash.
+    VideoClip.objects.filter(stream=stream).update(order=F("order") + len(clips) + 1_000_000)
+    start = 0.0
+    for order, clip in enumerate(clips):
+        VideoClip.objects.filter(id=clip.id).update(order=order, start_time=round(start, 3))
+        start += clip.duration
+    stream.duration = round(start, 3)
+    stream.recorded_at = clips[0].recorded_at if clips else None
+    stream.save(update_fields=["duration", "recorded_at", "updated_at"])
+
+
+def stream_ingest(
+    *,
+    owner,
+    paths: Iterable[Path | str],
+    title: str | None = None,
+    series_name: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> IngestReport:
+    """Probe every recording, store the good ones as clips of one stream, and record an ingest run.
+
+    Bad files are reported and left out; good files in the same call still go in. With ``title``
+    naming an existing stream of the owner, the recordings are added to it (files already in it
+    are skipped). Raises ``IngestError`` when no file at all could be ingested.
+    """
+    files, problems = collect_media_files(paths)
+    probed, probe_problems = _probe_all(files, progress)
+    problems += probe_problems
+    if not probed:
+        raise IngestError(problems or ["no recordings given"])
+    probed.sort(key=lambda item: (item.recorded_at, item.path.name))
+
+    stored_keys: list[str] = []
+    try:
+        with transaction.atomic():
+            stream, skipped, added = _store(owner, title, series_name, probed, stored_keys)
+            run = _record_run(owner, stream, added, problems)
+    except BaseException:
+        for key in stored_keys:  # the rows are gone with the rollback: take their files too
+            default_storage.delete(key)
+        raise
+    log.info("ingested %d clip(s) into stream %s (%d problem(s))", len(added), stream.id, len(problems))
+    return IngestReport(stream=stream, run=run, added=added, skipped=skipped, problems=problems)
+
+
+def _store(owner, title, series_name, probed: list[_Probed], stored_keys: list[str]):
+    series = None
+    if series_name:
+        series, _ = Series.objects.get_or_create(owner=owner, name=series_name)
+    default_title = f"Stream {timezone.localtime(probed[0].recorded_at):%Y-%m-%d %H:%M}"
+    stream = Stream.objects.filter(owner=owner, title=title).first() if title else None
+    if stream is None:
+        stream = Stream.objects.create(owner=owner, title=title or default_title, series=series)
+    elif series and stream.series_id is None:
+        stream.series = series
+        stream.save(update_fields=["series"])
+
+    known = set(stream.clips.values_list("original_path", "size_bytes"))
+    skipped, added = [], []
+    for item in probed:
+        if (str(item.path), item.info.size_bytes) in known:
+            skipped.append(f"{item.path.name}: already in this stream")
+            continue
+        key = _stored_key(stream, item.path)
+        save_output(item.path, key)
+        stored_keys.append(key)
+        info = item.info
+        added.append(
+            VideoClip.objects.create(
+                stream=stream,
+                order=1_000_000 + len(added) + stream.clips.count(),
+                file=key,
+                original_name=item.path.name,
+                original_path=str(item.path),
+                size_bytes=info.size_bytes,
+                recorded_at=item.recorded_at,
+                duration=info.duration,
+                format_name=info.format_name,
+                bit_rate=info.bit_rate,
+                video_codec=info.video_codec,
+                width=info.width,
+                height=info.height,
+                frame_rate=info.frame_rate,
+                audio_tracks=info.audio_tracks_json(),
+                media_streams=list(info.streams),
+            )
+        )
+    stream_relayout(stream)
+    for clip in added:
+        clip.refresh_from_db()
+    return stream, skipped, added
+
+
+def _record_run(owner, stream: Stream, added: list[VideoClip], problems: list[str]) -> PipelineRun:
+    steps = [{"name": "ingest", "clip": clip, "label": clip.original_name} for clip in added]
+    steps += [{"name": "ingest", "label": problem.split(": ", 1)[0]} for problem in problems]
+    run = run_create(owner=owner, kind=PipelineRun.Kind.INGEST, stream=stream, steps=steps)
+    run_set_status(run.id, RunStatus.INGESTING)
+    step_ids = list(run.steps.order_by("position").values_list("id", flat=True))
+    for step_id in step_ids[: len(added)]:
+        step_finish(step_id)
+    for step_id, problem in zip(step_ids[len(added) :], problems, strict=True):
+        step_finish(step_id, status=StepStatus.FAILED, error=problem.split(": ", 1)[-1])
+    return run_finish(run.id)

@@ -1,0 +1,193 @@
+"""Shared fixtures: users and API clients, generated media, a real Celery worker."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from streams.ffmpeg import ffmpeg_binary
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# --- users and clients ------------------------------------------------------------------------------
+@pytest.fixture
+def user(django_user_model):
+    return django_user_model.objects.create_user("streamer", "streamer@example.com", "pw-streamer-1")
+
+
+@pytest.fixture
+def other_user(django_user_model):
+    return django_user_model.objects.create_user("rival", "rival@example.com", "pw-rival-1")
+
+
+@pytest.fixture
+def api_client(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+@pytest.fixture
+def other_client(other_user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=other_user).key}")
+    return client
+
+
+# --- generated media --------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def ffmpeg() -> str:
+    return ffmpeg_binary()
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="session")
+def make_video(media_dir, ffmpeg):
+    """Generate (once per session per arguments) a small recording with ffmpeg's lavfi sources.
+
+    ``audio_tracks`` sine tracks at distinct pitches; ``audio_tracks=0`` makes a video with no audio.
+    ``extra_input`` / ``audio_filter`` let a test substitute real speech for the first track.
+    """
+    made: dict[str, Path] = {}
+
+    def make(
+        name: str,
+        *,
+        seconds: float = 2.0,
+        audio_tracks: int = 1,
+        size: str = "320x180",
+        rate: int = 30,
+        gop: int | None = None,
+        speech: Path | None = None,
+        mtime: float | None = None,
+    ) -> Path:
+        key = hashlib.sha1(repr((name, seconds, audio_tracks, size, rate, gop, speech)).encode()).hexdigest()[:10]
+        path = media_dir / key / name
+        if key not in made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            argv = [
+                ffmpeg,
+                "-v",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                f"testsrc2=size={size}:rate={rate}:duration={seconds}",
+            ]
+            for track in range(audio_tracks):
+                if track == 0 and speech is not None:
+                    argv += ["-i", str(speech)]
+                else:
+                    argv += [
+                        "-f",
+                        "lavfi",
+                        "-i",
+                        f"sine=frequency={440 * (track + 1)}:duration={seconds}:sample_rate=48000",
+                    ]
+            argv += ["-map", "0:v"] + [arg for track in range(audio_tracks) for arg in ("-map", f"{track + 1}:a")]
+            argv += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
+            if gop:
+                argv += ["-g", str(gop)]
+            if audio_tracks:
+                argv += ["-c:a", "aac", "-b:a", "64k", "-ar", "48000"]
+            argv += ["-t", str(seconds), str(path)]
+            subprocess.run(argv, check=True)
+            made[key] = path
+        if mtime is not None:
+            os.utime(path, (mtime, mtime))
+        return path
+
+    return make
+
+
+# --- a real Celery worker ---------------------------------------------------------------------------
+def _database_url() -> str:
+    from django.db import connection
+
+    s = connection.settings_dict
+    host = s["HOST"] or ""
+    query = f"?host={host}" if host.startswith("/") else ""
+    netloc = "" if query else f"{host}:{s['PORT'] or 5432}"
+    return f"postgresql://{s['USER']}:{s['PASSWORD'] or ''}@{netloc}/{s['NAME']}{query}"
+
+
+def start_worker(queues: str = "cpu,gpu,io", name: str = "test", extra_env: dict | None = None) -> subprocess.Popen:
+    """A real ``celery worker`` process against the test database and Redis."""
+    env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": settings.REDIS_URL, **(extra_env or {})}
+    argv = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "-Q",
+        queues,
+        "-n",
+        f"{name}@%h",
+        "--pool",
+        "prefork",
+        "--concurrency",
+        "2",
+        "--without-gossip",
+        "--without-mingle",
+        "--loglevel",
+        "INFO",
+    ]
+    return subprocess.Popen(argv, cwd=ROOT, env=env, start_new_session=True)
+
+
+def wait_for_queues(queues: list[str], timeout: float = 60) -> None:
+    from pipeline.tasks import heartbeat
+
+    deadline = time.monotonic() + timeout
+    pending = list(queues)
+    while pending and time.monotonic() < deadline:
+        queue = pending[0]
+        try:
+            heartbeat.apply_async(queue=queue).get(timeout=5)
+            pending.pop(0)
+        except Exception:  # noqa: BLE001  (worker still booting)
+            time.sleep(0.5)
+    if pending:
+        raise RuntimeError(f"no worker answered on {pending} within {timeout} s")
+
+
+def stop_worker(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker):
+    """One real worker consuming every queue for the whole session. Use with ``transactional_db``."""
+    from config.celery import QUEUES, app
+
+    app.control.purge()
+    process = start_worker()
+    try:
+        wait_for_queues(list(QUEUES))
+        yield process
+    finally:
+        stop_worker(process)
