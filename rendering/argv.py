@@ -38,13 +38,33 @@ class OutputPreset:
     def video_args(self) -> list[str]:
         if self.video_codec.endswith("_nvenc"):
             # NVENC has no CRF: constant-quality VBR is its equivalent.
-            return ["-c:v", self.video_codec, "-preset", self.speed, "-rc", "vbr", "-cq", str(self.crf),
-                    "-b:v", "0", "-pix_fmt", self.pix_fmt]
+            return [
+                "-c:v",
+                self.video_codec,
+                "-preset",
+                self.speed,
+                "-rc",
+                "vbr",
+                "-cq",
+                str(self.crf),
+                "-b:v",
+                "0",
+                "-pix_fmt",
+                self.pix_fmt,
+            ]
         return ["-c:v", self.video_codec, "-crf", str(self.crf), "-preset", self.speed, "-pix_fmt", self.pix_fmt]
 
     def audio_args(self) -> list[str]:
-        return ["-c:a", self.audio_codec, "-b:a", self.audio_bitrate, "-ar", str(self.sample_rate),
-                "-ac", str(self.audio_channels)]
+        return [
+            "-c:a",
+            self.audio_codec,
+            "-b:a",
+            self.audio_bitrate,
+            "-ar",
+            str(self.sample_rate),
+            "-ac",
+            str(self.audio_channels),
+        ]
 
 
 PRESETS: dict[str, OutputPreset] = {
@@ -119,14 +139,20 @@ class _Graph:
     def video_section(self, index: int, frames: int, label: str, fades: list[str]) -> None:
         width, height = self.size
         steps = [
-            "setpts=PTS-STARTPTS", f"fps={self.rate}", f"trim=end_frame={frames}",
+            "setpts=PTS-STARTPTS",
+            f"fps={self.rate}",
+            f"trim=end_frame={frames}",
             f"scale={width}:{height}:force_original_aspect_ratio=decrease",
-            f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2", "setsar=1", f"format={self.preset.pix_fmt}", *fades,
+            f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2",
+            "setsar=1",
+            f"format={self.preset.pix_fmt}",
+            *fades,
         ]
         self.chains.append(f"[{index}:v:0]{','.join(steps)}[{label}]")
 
-    def audio_section(self, index: int, media_index: int, start_frame: int, frames: int, label: str,
-                      fades: list[str]) -> None:
+    def audio_section(
+        self, index: int, media_index: int, start_frame: int, frames: int, label: str, fades: list[str]
+    ) -> None:
         rate = self.cut_list.frame_rate
         duration = seconds(frames / rate)
         mixing = self.cut_list.audio_mixing
@@ -137,15 +163,18 @@ class _Graph:
             shape = ["aformat=sample_fmts=fltp"]
         else:
             track = self.cut_list.inputs[media_index].audio_track
-            source = (f"[{index}:a:{track}]atrim=start={seconds(_lead_in(start_frame, rate))}:duration={duration},"
-                      "asetpts=PTS-STARTPTS")
+            source = (
+                f"[{index}:a:{track}]atrim=start={seconds(_lead_in(start_frame, rate))}:duration={duration},"
+                "asetpts=PTS-STARTPTS"
+            )
             routes = "|".join(f"c{c}=c{c}" for c in range(channels))
-            shape = [f"aresample={self.preset.sample_rate}",
-                     f"pan={_layout(channels)}|{routes}" if mixing
-                     else f"aformat=channel_layouts={_layout(channels)}",
-                     "aformat=sample_fmts=fltp",
-                     # Pad short audio so every section's audio lasts exactly as long as its video.
-                     f"apad=whole_dur={duration}"]
+            shape = [
+                f"aresample={self.preset.sample_rate}",
+                f"pan={_layout(channels)}|{routes}" if mixing else f"aformat=channel_layouts={_layout(channels)}",
+                "aformat=sample_fmts=fltp",
+                # Pad short audio so every section's audio lasts exactly as long as its video.
+                f"apad=whole_dur={duration}",
+            ]
         self.chains.append(f"{source},{','.join([*shape, *fades])}[{label}]")
 
     def mix(self, source: str, target: str) -> None:
@@ -153,12 +182,16 @@ class _Graph:
         mixing = self.cut_list.audio_mixing
         outputs = self.preset.audio_channels
         labels = [f"mix{i}" for i in range(len(mixing))]
-        self.chains.append(f"[{source}]asplit={len(mixing)}{''.join(f'[{label}in]' for label in labels)}"
-                           if len(mixing) > 1 else f"[{source}]anull[{labels[0]}in]")
+        self.chains.append(
+            f"[{source}]asplit={len(mixing)}{''.join(f'[{label}in]' for label in labels)}"
+            if len(mixing) > 1
+            else f"[{source}]anull[{labels[0]}in]"
+        )
         for mix, label in zip(mixing, labels):
             expression = volume_expression(mix.keyframes, self.cut_list.frame_rate)
-            self.chains.append(f"[{label}in]pan=mono|c0=c{mix.source_channel},"
-                               f"volume=volume='{expression}':eval=frame[{label}]")
+            self.chains.append(
+                f"[{label}in]pan=mono|c0=c{mix.source_channel},volume=volume='{expression}':eval=frame[{label}]"
+            )
         routes = "|".join(_route(mixing, channel) for channel in range(outputs))
         merged = "".join(f"[{label}]" for label in labels)
         merge = f"{merged}amerge=inputs={len(labels)}," if len(labels) > 1 else f"{merged}"
@@ -174,8 +207,9 @@ def _route(mixing: Sequence[AudioMix], channel: int) -> str:
     return f"c{channel}={'+'.join(sources)}" if sources else f"c{channel}=0*c0"
 
 
-def _fades(transition_in: Transition | None, transition_out: Transition | None, frames: int,
-           rate: float) -> tuple[list[str], list[str]]:
+def _fades(
+    transition_in: Transition | None, transition_out: Transition | None, frames: int, rate: float
+) -> tuple[list[str], list[str]]:
     video: list[str] = []
     audio: list[str] = []
     if transition_in and transition_in.type == "fade" and transition_in.duration:
@@ -192,7 +226,8 @@ def check_output_channels(cut_list: CutList, preset: OutputPreset) -> None:
     problems = [
         f"/audioMixing/{i}/outputChannel: out of range: {mix.output_channel} "
         f"(the output has {preset.audio_channels} channels)"
-        for i, mix in enumerate(cut_list.audio_mixing) if mix.output_channel >= preset.audio_channels
+        for i, mix in enumerate(cut_list.audio_mixing)
+        if mix.output_channel >= preset.audio_channels
     ]
     if problems:
         raise CutListError(problems)
@@ -219,8 +254,12 @@ def build_render_argv(
     streams = list(audio_streams) if audio_streams is not None else [1] * len(cut_list.inputs)
     for i, media in enumerate(cut_list.inputs):
         if streams[i] and media.audio_track >= streams[i]:
-            raise CutListError([f"/inputMedia/{i}/audioTrack: out of range: {media.audio_track} "
-                                f"({media.location} has {streams[i]} audio stream(s))"])
+            raise CutListError(
+                [
+                    f"/inputMedia/{i}/audioTrack: out of range: {media.audio_track} "
+                    f"({media.location} has {streams[i]} audio stream(s))"
+                ]
+            )
     size = preset.size or source_size
     if video and size is None:
         raise ValueError(f"preset {preset.name!r} keeps the source size: pass source_size")

@@ -29,8 +29,7 @@ def run_ffmpeg_until(
     check_every: float = 1.0,
 ) -> None:
     """Run ``ffmpeg <args>``; ``progress(percent)`` as output time advances; stop when ``should_stop()``."""
-    argv = [ffmpeg_binary(), "-hide_banner", "-nostdin", "-y", "-progress", "pipe:1", "-stats_period", "0.5",
-            *args]
+    argv = [ffmpeg_binary(), "-hide_banner", "-nostdin", "-y", "-progress", "pipe:1", "-stats_period", "0.5", *args]
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace")
     tail: deque[str] = deque(maxlen=200)
     reader = threading.Thread(target=lambda: tail.extend(process.stderr), daemon=True)

@@ -57,8 +57,7 @@ def probe_video(path: Path | str) -> SourceVideo:
             frames = round(float(stream.duration * stream.time_base) * rate)
         elif not frames and container.duration:
             frames = round(container.duration / 1_000_000 * rate)
-        video = VideoFormat(context.name, context.width, context.height,
-                            context.pix_fmt or "", rate, int(frames or 0))
+        video = VideoFormat(context.name, context.width, context.height, context.pix_fmt or "", rate, int(frames or 0))
         return SourceVideo(Path(path), video, stream.time_base, stream.start_time or 0, _reorder_depth(container))
 
 
@@ -104,8 +103,8 @@ def parameter_sets(extradata: bytes | None) -> list[bytes]:
         count = extradata[position] & count_mask
         position += 1
         for _ in range(count):
-            length = int.from_bytes(extradata[position:position + 2], "big")
-            units.append(extradata[position + 2:position + 2 + length])
+            length = int.from_bytes(extradata[position : position + 2], "big")
+            units.append(extradata[position + 2 : position + 2 + length])
             position += 2 + length
     return units
 
@@ -165,8 +164,9 @@ class _Writer:
         self._audio_until(None)
 
 
-def _copy_piece(writer: _Writer, container, source: SourceVideo, piece: Piece, prefix: bytes,
-                step: Callable[[int], None]) -> None:
+def _copy_piece(
+    writer: _Writer, container, source: SourceVideo, piece: Piece, prefix: bytes, step: Callable[[int], None]
+) -> None:
     stream = container.streams.video[0]
     container.seek(source.pts(piece.start), stream=stream, backward=True, any_frame=False)
     started = False
@@ -193,8 +193,9 @@ def _copy_piece(writer: _Writer, container, source: SourceVideo, piece: Piece, p
         raise SmartCutError(f"{source.path.name}: frame {piece.start} not found")
 
 
-def _encode_piece(writer: _Writer, container, source: SourceVideo, piece: Piece, options: dict[str, str],
-                  step: Callable[[int], None]) -> None:
+def _encode_piece(
+    writer: _Writer, container, source: SourceVideo, piece: Piece, options: dict[str, str], step: Callable[[int], None]
+) -> None:
     stream = container.streams.video[0]
     rate = Fraction(source.format.frame_rate).limit_denominator(1001)
     encoder = av.CodecContext.create("libx264", "w")
@@ -257,8 +258,10 @@ def write_pieces(
             progress(done)
 
     with ExitStack() as stack:
-        inputs = {index: stack.enter_context(av.open(str(sources[index].path)))
-                  for index in sorted({piece.media_index for piece in pieces})}
+        inputs = {
+            index: stack.enter_context(av.open(str(sources[index].path)))
+            for index in sorted({piece.media_index for piece in pieces})
+        }
         for container in inputs.values():
             container.streams.video[0].thread_type = "AUTO"
         output = stack.enter_context(av.open(str(output_path), "w", format="mp4"))
@@ -271,7 +274,9 @@ def write_pieces(
             audio_in = stack.enter_context(av.open(str(audio_path)))
             audio_stream = output.add_stream_from_template(audio_in.streams.audio[0])
             audio_iter = (p for p in audio_in.demux(audio_in.streams.audio[0]) if p.dts is not None)
-        writer = _Writer(output, video, time_base, tick, max(source.reorder for source in used), audio_iter, audio_stream)
+        writer = _Writer(
+            output, video, time_base, tick, max(source.reorder for source in used), audio_iter, audio_stream
+        )
         for piece in pieces:
             source = sources[piece.media_index]
             container = inputs[piece.media_index]

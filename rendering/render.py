@@ -71,27 +71,36 @@ def check_media(cut_list: CutList, facts: Sequence[MediaFacts]) -> None:
             problems.append(f"/inputMedia/{i}/s3Location: {media.location} has no video stream")
         for j, section in enumerate(media.sections):
             if frames is not None and section.end_frame > frames:
-                problems.append(f"/inputMedia/{i}/sections/{j}/endFrame: {section.end_frame} is past the end of "
-                                f"{media.location} ({frames} frames at {rate:g} fps)")
+                problems.append(
+                    f"/inputMedia/{i}/sections/{j}/endFrame: {section.end_frame} is past the end of "
+                    f"{media.location} ({frames} frames at {rate:g} fps)"
+                )
         if fact.audio_channels and media.audio_track >= len(fact.audio_channels):
-            problems.append(f"/inputMedia/{i}/audioTrack: out of range: {media.audio_track} "
-                            f"({media.location} has {len(fact.audio_channels)} audio stream(s))")
+            problems.append(
+                f"/inputMedia/{i}/audioTrack: out of range: {media.audio_track} "
+                f"({media.location} has {len(fact.audio_channels)} audio stream(s))"
+            )
     used = {item.media_index for item in cut_list.output}
     for k, mix in enumerate(cut_list.audio_mixing):
         for i in sorted(used):
             channels = facts[i].audio_channels
             track = cut_list.inputs[i].audio_track
             if track < len(channels) and mix.source_channel >= channels[track]:
-                problems.append(f"/audioMixing/{k}/sourceChannel: {mix.source_channel} but audio stream {track} "
-                                f"of {cut_list.inputs[i].location} has {channels[track]} channel(s)")
+                problems.append(
+                    f"/audioMixing/{k}/sourceChannel: {mix.source_channel} but audio stream {track} "
+                    f"of {cut_list.inputs[i].location} has {channels[track]} channel(s)"
+                )
     if problems:
         raise CutListError(problems)
 
 
 def missing_media(cut_list: CutList, exists: Callable[[int, str], bool]) -> None:
     """``exists(index, location)`` for each input; every missing one is named."""
-    problems = [f"/inputMedia/{i}/s3Location: no such file {media.location!r}"
-                for i, media in enumerate(cut_list.inputs) if not exists(i, media.location)]
+    problems = [
+        f"/inputMedia/{i}/s3Location: no such file {media.location!r}"
+        for i, media in enumerate(cut_list.inputs)
+        if not exists(i, media.location)
+    ]
     if problems:
         raise CutListError(problems)
 
@@ -104,12 +113,12 @@ def choose_plan(cut_list: CutList, facts: Sequence[MediaFacts], preset: OutputPr
     used = sorted({item.media_index for item in cut_list.output})
     keyframes: list[list[int]] = [[] for _ in cut_list.inputs]
     for i in used:
-        positions = [frame for section in cut_list.inputs[i].sections
-                     for frame in (section.start_frame, section.end_frame)]
+        positions = [
+            frame for section in cut_list.inputs[i].sections for frame in (section.start_frame, section.end_frame)
+        ]
         keyframes[i] = find_keyframes(facts[i].video, positions)
     formats = [fact.video.format for fact in facts]
-    plan = plan_render(cut_list, keyframes, formats=formats, target_size=preset.size,
-                       allow_smartcut=mode != COPY)
+    plan = plan_render(cut_list, keyframes, formats=formats, target_size=preset.size, allow_smartcut=mode != COPY)
     if mode in (COPY, SMARTCUT) and plan.mode == REENCODE:
         raise CutListError([f"cannot {mode}: {reason}" for reason in plan.reasons])
     return plan
@@ -141,15 +150,23 @@ def render_cut_list(
         if plan.mode != REENCODE:
             try:
                 audio = Path(tmp) / "audio.m4a"
-                run_ffmpeg_until(build_render_argv(cut_list, [str(p) for p in paths], str(audio), preset,
-                                                   audio_streams=audio_streams, video=False),
-                                 duration=total / cut_list.frame_rate,
-                                 progress=lambda percent: report(percent * AUDIO_SHARE / 100),
-                                 should_stop=should_stop)
-                write_pieces(plan.pieces, [fact.video for fact in facts], partial, audio_path=audio,
-                             encoder_options=_x264_options(preset),
-                             progress=lambda frames: report(AUDIO_SHARE + frames / total * (100 - AUDIO_SHARE)),
-                             should_stop=should_stop)
+                run_ffmpeg_until(
+                    build_render_argv(
+                        cut_list, [str(p) for p in paths], str(audio), preset, audio_streams=audio_streams, video=False
+                    ),
+                    duration=total / cut_list.frame_rate,
+                    progress=lambda percent: report(percent * AUDIO_SHARE / 100),
+                    should_stop=should_stop,
+                )
+                write_pieces(
+                    plan.pieces,
+                    [fact.video for fact in facts],
+                    partial,
+                    audio_path=audio,
+                    encoder_options=_x264_options(preset),
+                    progress=lambda frames: report(AUDIO_SHARE + frames / total * (100 - AUDIO_SHARE)),
+                    should_stop=should_stop,
+                )
             except SmartCutError as error:
                 if mode != "auto":
                     raise CutListError([f"cannot {mode}: {error}"]) from error
@@ -157,13 +174,18 @@ def render_cut_list(
                 plan = RenderPlan(REENCODE, (str(error),))
         if plan.mode == REENCODE:
             first = facts[cut_list.output[0].media_index].video.format
-            argv = build_render_argv(cut_list, [str(p) for p in paths], str(partial), preset,
-                                     source_size=(first.width, first.height), audio_streams=audio_streams)
+            argv = build_render_argv(
+                cut_list,
+                [str(p) for p in paths],
+                str(partial),
+                preset,
+                source_size=(first.width, first.height),
+                audio_streams=audio_streams,
+            )
             run_ffmpeg_until(argv, duration=total / cut_list.frame_rate, progress=report, should_stop=should_stop)
         os.replace(partial, output)
     report(100.0)
-    return RenderResult(plan.mode, plan.reasons, total, plan.encoded_frames if plan.mode != REENCODE else total,
-                        output)
+    return RenderResult(plan.mode, plan.reasons, total, plan.encoded_frames if plan.mode != REENCODE else total, output)
 
 
 def _x264_options(preset: OutputPreset) -> dict[str, str]:

@@ -36,7 +36,11 @@ class VideoFormat:
 
     def same_stream(self, other: VideoFormat) -> bool:
         return (self.codec, self.width, self.height, self.pix_fmt) == (
-            other.codec, other.width, other.height, other.pix_fmt) and abs(self.frame_rate - other.frame_rate) < 1e-3
+            other.codec,
+            other.width,
+            other.height,
+            other.pix_fmt,
+        ) and abs(self.frame_rate - other.frame_rate) < 1e-3
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,9 @@ def edit_blockers(cut_list: CutList) -> list[str]:
     return reasons
 
 
-def format_blockers(cut_list: CutList, formats: Sequence[VideoFormat], target_size: tuple[int, int] | None) -> list[str]:
+def format_blockers(
+    cut_list: CutList, formats: Sequence[VideoFormat], target_size: tuple[int, int] | None
+) -> list[str]:
     """Why the used inputs cannot share one copied video stream at the requested size and rate."""
     used = sorted({item.media_index for item in cut_list.output})
     first = formats[used[0]]
@@ -86,13 +92,17 @@ def format_blockers(cut_list: CutList, formats: Sequence[VideoFormat], target_si
         if media.codec not in SMARTCUT_CODECS:
             reasons.append(f"/inputMedia/{index}: {media.codec} video (fast paths handle {', '.join(SMARTCUT_CODECS)})")
         if not media.same_stream(first):
-            reasons.append(f"/inputMedia/{index}: {media.codec} {media.width}x{media.height} {media.pix_fmt} "
-                           f"@{media.frame_rate:g} differs from /inputMedia/{used[0]}")
+            reasons.append(
+                f"/inputMedia/{index}: {media.codec} {media.width}x{media.height} {media.pix_fmt} "
+                f"@{media.frame_rate:g} differs from /inputMedia/{used[0]}"
+            )
         if abs(media.frame_rate - cut_list.frame_rate) > 1e-3:
             reasons.append(f"/inputMedia/{index}: {media.frame_rate:g} fps, the cut list is at {cut_list.frame_rate:g}")
         if target_size and (media.width, media.height) != tuple(target_size):
-            reasons.append(f"/inputMedia/{index}: {media.width}x{media.height}, the preset asks for "
-                           f"{target_size[0]}x{target_size[1]}")
+            reasons.append(
+                f"/inputMedia/{index}: {media.width}x{media.height}, the preset asks for "
+                f"{target_size[0]}x{target_size[1]}"
+            )
     return reasons
 
 
@@ -138,8 +148,9 @@ def plan_render(
         frames = formats[item.media_index].frames
         if section.end_frame > frames:
             return RenderPlan(REENCODE, (f"/inputMedia/{item.media_index}: section ends after frame {frames}",))
-        pieces += section_pieces(item.media_index, section.start_frame, section.end_frame,
-                                 sorted(keyframes[item.media_index]), frames)
+        pieces += section_pieces(
+            item.media_index, section.start_frame, section.end_frame, sorted(keyframes[item.media_index]), frames
+        )
     if all(piece.action == COPY for piece in pieces):
         return RenderPlan(COPY, (), tuple(pieces))
     if not allow_smartcut:
