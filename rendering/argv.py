@@ -8,6 +8,7 @@ The argv leaves out the binary and global flags (``run_ffmpeg`` adds them).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -113,7 +114,7 @@ def volume_expression(keyframes: Sequence, rate: float) -> str:
     """Piecewise-linear volume over output time ``t`` through the keyframes; flat before and after."""
     points = [(key.frame / rate, key.volume) for key in keyframes]
     expression = f"{points[-1][1]:g}"
-    for (t0, v0), (t1, v1) in reversed(list(zip(points, points[1:]))):
+    for (t0, v0), (t1, v1) in reversed(list(itertools.pairwise(points))):
         ramp = f"{v0:g}+({v1 - v0:g})*(t-{t0:.6f})/{t1 - t0:.6f}" if t1 > t0 else f"{v1:g}"
         expression = f"if(lt(t,{t1:.6f}),{ramp},{expression})"
     return f"if(lt(t,{points[0][0]:.6f}),{points[0][1]:g},{expression})"
@@ -187,7 +188,7 @@ class _Graph:
             if len(mixing) > 1
             else f"[{source}]anull[{labels[0]}in]"
         )
-        for mix, label in zip(mixing, labels):
+        for mix, label in zip(mixing, labels, strict=True):
             expression = volume_expression(mix.keyframes, self.cut_list.frame_rate)
             self.chains.append(
                 f"[{label}in]pan=mono|c0=c{mix.source_channel},volume=volume='{expression}':eval=frame[{label}]"

@@ -65,7 +65,7 @@ def check_media(cut_list: CutList, facts: Sequence[MediaFacts]) -> None:
     """Problems only the files can reveal: sections past the end, missing video, audio tracks/channels."""
     problems = []
     rate = cut_list.frame_rate
-    for i, (media, fact) in enumerate(zip(cut_list.inputs, facts)):
+    for i, (media, fact) in enumerate(zip(cut_list.inputs, facts, strict=True)):
         frames = fact.frames_at(rate)
         if fact.video is None:
             problems.append(f"/inputMedia/{i}/s3Location: {media.location} has no video stream")

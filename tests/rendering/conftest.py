@@ -16,8 +16,9 @@ GOP = 15
 
 @pytest.fixture(scope="session")
 def make_recording(media_dir, ffmpeg):
-    """A 320x180 recording at 30 fps, keyframe every ``gop`` frames, 2 B-frames, with audio stream 0 in
-    stereo (left 440 Hz at -6 dBFS peak, right 1000 Hz at -12 dBFS peak; lavfi sines peak at 1/8) and audio stream 1 in mono (660 Hz)."""
+    """A 320x180 recording at 30 fps, keyframe every ``gop`` frames, 2 B-frames. Audio stream 0 is stereo
+    (left 440 Hz at -6 dBFS peak, right 1000 Hz at -12 dBFS peak; lavfi sines peak at 1/8), stream 1 mono 660 Hz.
+    """
     made: dict[str, Path] = {}
 
     def make(

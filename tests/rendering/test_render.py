@@ -68,7 +68,7 @@ def test_contract_example_multi_recording_with_faded_outro_and_three_overlays(
     # Every cut: the first and last output frame of each section show the expected source frames.
     starts = [0, 39, 99, 159, 168]
     expected = [(0, 21, 59), (1, 0, 59), (2, 0, 59), (3, 0, 8)]
-    for (source, first, last), start in zip(expected, starts):
+    for (source, first, last), start in zip(expected, starts, strict=True):
         source_frames = gray_frames(recordings[source])
         assert nearest_source_frame(gray[start], source_frames) == first
         assert nearest_source_frame(gray[start + last - first], source_frames) == last
