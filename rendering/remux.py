@@ -65,9 +65,7 @@ def _reorder_depth(container, packets: int = 240) -> int:
     """How many frames decode order runs ahead of display order at most (B-frame delay)."""
     stream = container.streams.video[0]
     seen = [
-        packet.pts
-        for packet, _ in zip(container.demux(stream), range(packets), strict=False)
-        if packet.pts is not None
+        packet.pts for packet, _ in zip(container.demux(stream), range(packets), strict=False) if packet.pts is not None
     ]
     rank = {pts: position for position, pts in enumerate(sorted(seen))}
     return max((position - rank[pts] for position, pts in enumerate(seen)), default=0)
