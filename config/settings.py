@@ -206,3 +206,16 @@ LOGGING = {
 # --- Ingest ---------------------------------------------------------------------------------------
 # Folders whose files non-superusers may ingest by server path (admin form and API).
 INGEST_ALLOWED_DIRS = env_list("INGEST_ALLOWED_DIRS", [str(VAR_DIR / "inbox"), str(BASE_DIR / "samples")])
+
+# --- Rendering ------------------------------------------------------------------------------------
+# A named preset from rendering/argv.py ("reference" = 2560x1440 libx264 CRF 18, AAC 192k 48 kHz;
+# "nvenc" for a GPU worker), with optional overrides. RENDER_MODE: auto | copy | smartcut | reencode.
+RENDER_PRESET = env_str("RENDER_PRESET", "reference")
+RENDER_VIDEO_CODEC = env_str("RENDER_VIDEO_CODEC")
+RENDER_CRF = env_int("RENDER_CRF", 0) or None
+RENDER_SPEED = env_str("RENDER_SPEED")
+RENDER_WIDTH = env_int("RENDER_WIDTH", 0) or None
+RENDER_HEIGHT = env_int("RENDER_HEIGHT", 0) or None
+RENDER_AUDIO_BITRATE = env_str("RENDER_AUDIO_BITRATE")
+RENDER_MODE = env_str("RENDER_MODE", "auto")
+RENDER_SOFT_SUBTITLES = env_bool("RENDER_SOFT_SUBTITLES", True)
