@@ -17,7 +17,7 @@ class ChatMessage(models.Model):
     chatter_display_name = models.CharField(max_length=100, blank=True)
     text = models.TextField()
     sent_at = models.DateTimeField(db_index=True, help_text="Event time, as Twitch reports it.")
-    received_at = models.DateTimeField(auto_now_add=True)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True, help_text="Retention counts from here.")
     source = models.CharField(max_length=20, default="eventsub", help_text="eventsub or import")
 
     class Meta:
@@ -26,3 +26,50 @@ class ChatMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chatter_display_name or self.chatter_login}: {self.text[:60]}"
+
+
+class TwitchLink(models.Model):
+    """A streamer's Twitch account: whose chat we subscribe to and who owns what arrives."""
+
+    owner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="twitch_link")
+    twitch_user_id = models.CharField(max_length=50, unique=True)
+    login = models.CharField(max_length=100)
+    display_name = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["login"]
+
+    def __str__(self) -> str:
+        return f"{self.login} ({self.twitch_user_id})"
+
+
+class SubscriptionStatus(models.TextChoices):
+    PENDING = "pending", "pending verification"
+    ENABLED = "enabled", "enabled"
+    REVOKED = "revoked", "revoked"
+
+
+class EventSubSubscription(models.Model):
+    """One EventSub subscription we created at Twitch, with the status Twitch last told us."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="eventsub_subscriptions")
+    link = models.ForeignKey(TwitchLink, on_delete=models.CASCADE, related_name="subscriptions")
+    twitch_id = models.CharField(max_length=100, unique=True)
+    type = models.CharField(max_length=100, default="channel.chat.message")
+    version = models.CharField(max_length=10, default="1")
+    condition = models.JSONField(default=dict)
+    callback_url = models.URLField(max_length=500)
+    status = models.CharField(max_length=20, choices=SubscriptionStatus.choices, default=SubscriptionStatus.PENDING)
+    twitch_status = models.CharField(max_length=100, blank=True, help_text="Twitch's own status string.")
+    revoked_reason = models.CharField(max_length=100, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "EventSub subscription"
+
+    def __str__(self) -> str:
+        return f"{self.type} for {self.link.login} ({self.status})"

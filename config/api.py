@@ -7,9 +7,16 @@ from pipeline.api import PipelineRunViewSet
 from streams.api import SeriesViewSet, StreamViewSet, VideoClipViewSet
 
 router = DefaultRouter()
-router.register("series", SeriesViewSet)
-router.register("streams", StreamViewSet)
-router.register("clips", VideoClipViewSet)
-router.register("projects", ProjectViewSet)
-router.register("episodes", EpisodeViewSet)
-router.register("pipeline-runs", PipelineRunViewSet)
+router.register("series", SeriesViewSet, basename="series")
+router.register("streams", StreamViewSet, basename="streams")
+router.register("clips", VideoClipViewSet, basename="clips")
+router.register("projects", ProjectViewSet, basename="projects")
+router.register("episodes", EpisodeViewSet, basename="episodes")
+router.register("pipeline-runs", PipelineRunViewSet, basename="pipeline-runs")
+
+# --- chat ---
+from chat.api import ChatMessageViewSet, EventSubSubscriptionViewSet, TwitchLinkViewSet  # noqa: E402
+
+router.register("twitch-links", TwitchLinkViewSet, basename="twitch-links")
+router.register("eventsub-subscriptions", EventSubSubscriptionViewSet, basename="eventsub-subscriptions")
+router.register("chat-messages", ChatMessageViewSet, basename="chat-messages")

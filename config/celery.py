@@ -34,6 +34,11 @@ app.conf.beat_schedule = {
         "task": "chat.tasks.purge_expired_messages",
         "schedule": crontab(minute=17, hour=3),
     },
+    # Safety net: drains chat notifications whose drain task was lost (e.g. a flushed broker).
+    "drain-eventsub-queue": {
+        "task": "chat.tasks.store_eventsub_notifications",
+        "schedule": 60.0,
+    },
     "fail-stale-pipeline-runs": {
         "task": "pipeline.tasks.fail_stale_runs",
         "schedule": crontab(minute="*/15"),

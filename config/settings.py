@@ -41,6 +41,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files without a separate server in production
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -113,6 +114,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every request when it is missing
+WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 
@@ -206,6 +209,22 @@ LOGGING = {
 # --- Ingest ---------------------------------------------------------------------------------------
 # Folders whose files non-superusers may ingest by server path (admin form and API).
 INGEST_ALLOWED_DIRS = env_list("INGEST_ALLOWED_DIRS", [str(VAR_DIR / "inbox"), str(BASE_DIR / "samples")])
+
+# --- Publishing: YouTube uploads and the S3 archive (rendering app) --------------------------------
+# A refresh token for installations with one channel; per-user tokens (encrypted) take precedence.
+YOUTUBE_REFRESH_TOKEN = env_str("YOUTUBE_REFRESH_TOKEN")
+YOUTUBE_CHUNK_SIZE = env_int("YOUTUBE_CHUNK_SIZE", 8 * 1024 * 1024)  # a multiple of 256 KiB
+ARCHIVE_BUCKET = env_str("ARCHIVE_BUCKET") or AWS_STORAGE_BUCKET_NAME
+ARCHIVE_PREFIX = env_str("ARCHIVE_PREFIX", "archive")
+ARCHIVE_PART_SIZE = env_int("ARCHIVE_PART_SIZE", 64 * 1024 * 1024)
+ARCHIVE_DELETE_LOCAL = env_bool("ARCHIVE_DELETE_LOCAL", True)
+# Publishing tasks live in rendering/tasks_publish.py (rendering/tasks.py belongs to the renderer).
+CELERY_IMPORTS = ["rendering.tasks_publish"]
+
+# --- Chat (Twitch EventSub) -----------------------------------------------------------------------
+# The public HTTPS URL Twitch calls (port 443), e.g. https://studio.example.com/twitch/eventsub/.
+# Empty: the API and admin use the URL the request came in on.
+TWITCH_EVENTSUB_CALLBACK_URL = env_str("TWITCH_EVENTSUB_CALLBACK_URL")
 
 # --- Rendering ------------------------------------------------------------------------------------
 # A named preset from rendering/argv.py ("reference" = 2560x1440 libx264 CRF 18, AAC 192k 48 kHz;

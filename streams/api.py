@@ -104,7 +104,11 @@ class SeriesViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
 
 
 class StreamViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
-    queryset = Stream.objects.select_related("series").annotate(clip_count=Count("clips"))
+    queryset = (
+        Stream.objects.select_related("series")
+        .annotate(clip_count=Count("clips"))
+        .order_by("-recorded_at", "-created_at")
+    )
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_serializer_class(self):

@@ -22,6 +22,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 class MultipleFileField(forms.FileField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("allow_empty_file", True)  # probing names the empty file, which Django's message doesn't
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):

@@ -71,6 +71,12 @@ def _creation_time(metadata: dict) -> datetime | None:
         return None
 
 
+def _track_title(metadata: dict) -> str:
+    """MKV keeps a track name in ``title``; MP4 in ``name`` or ``handler_name`` (often a generic default)."""
+    title = metadata.get("title") or metadata.get("name") or metadata.get("handler_name") or ""
+    return "" if title in ("SoundHandler", "VideoHandler", "ISO Media file produced by Google Inc.") else title
+
+
 def _stream_summary(stream) -> dict:
     ctx = stream.codec_context
     summary = {"index": stream.index, "type": stream.type, "codec": ctx.name if ctx else ""}
@@ -156,7 +162,7 @@ def probe_media(path: Path | str) -> MediaInfo:
                 sample_rate=stream.codec_context.sample_rate,
                 channel_layout=getattr(stream.codec_context.layout, "name", "") or "",
                 language=stream.metadata.get("language", ""),
-                title=stream.metadata.get("title", "") or stream.metadata.get("handler_name", ""),
+                title=_track_title(stream.metadata),
             )
             for position, stream in enumerate(container.streams.audio)
         )

@@ -117,19 +117,18 @@ def make_video(media_dir, ffmpeg):
 
 
 # --- a real Celery worker ---------------------------------------------------------------------------
-def _database_url() -> str:
+def worker_database_url() -> str:
+    """The configured DATABASE_URL pointed at the test database pytest-django created."""
+    from urllib.parse import urlsplit
+
     from django.db import connection
 
-    s = connection.settings_dict
-    host = s["HOST"] or ""
-    query = f"?host={host}" if host.startswith("/") else ""
-    netloc = "" if query else f"{host}:{s['PORT'] or 5432}"
-    return f"postgresql://{s['USER']}:{s['PASSWORD'] or ''}@{netloc}/{s['NAME']}{query}"
+    return urlsplit(settings.DATABASE_URL)._replace(path="/" + connection.settings_dict["NAME"]).geturl()
 
 
 def start_worker(queues: str = "cpu,gpu,io", name: str = "test", extra_env: dict | None = None) -> subprocess.Popen:
     """A real ``celery worker`` process against the test database and Redis."""
-    env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": settings.REDIS_URL, **(extra_env or {})}
+    env = {**os.environ, "DATABASE_URL": worker_database_url(), "REDIS_URL": settings.REDIS_URL, **(extra_env or {})}
     argv = [
         sys.executable,
         "-m",

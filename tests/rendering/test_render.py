@@ -10,7 +10,7 @@ from rendering.argv import get_preset
 from rendering.process import RenderCancelled
 from rendering.render import render_cut_list
 from rendering.smartcut import COPY, REENCODE, SMARTCUT
-from tests.rendering.conftest import (
+from tests.rendering.render_media import (
     audio_samples,
     frame_hash,
     gray_frames,

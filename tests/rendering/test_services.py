@@ -14,7 +14,7 @@ from pipeline.media import save_output
 from pipeline.models import PipelineRun, RunStatus, StepStatus
 from rendering.services import RenderError, episode_render_start, render_cancel
 from streams.models import Series, Stream, VideoClip
-from tests.rendering.conftest import frame_hash, gray_frames
+from tests.rendering.render_media import frame_hash, gray_frames
 
 
 def make_stream(user, recordings, series=None):

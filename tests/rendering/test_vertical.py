@@ -6,7 +6,7 @@ import numpy as np
 from rendering.argv import get_preset
 from rendering.subtitles import Cue
 from rendering.vertical import captions_ass, highlight_cues, render_vertical
-from tests.rendering.conftest import rgb_frames
+from tests.rendering.render_media import rgb_frames
 
 SEGMENTS = [
     {

@@ -1,0 +1,29 @@
+"""Pure cores import and run without Django (a fresh interpreter with no settings)."""
+
+import subprocess
+import sys
+
+import pytest
+
+PURE_MODULES = [
+    "episodes.cutlist",
+    "streams.probe",
+    "streams.recording_time",
+    "streams.timefmt",
+    "streams.ffmpeg",
+    "chat.eventsub",
+    "chat.activity",
+    "chat.twitchdownloader",
+    "chat.helix",
+    "rendering.youtube",
+    "rendering.youtube_description",
+    "rendering.archive",
+    "rendering.sealed",
+]
+
+
+@pytest.mark.parametrize("module", PURE_MODULES)
+def test_module_imports_without_django(module):
+    code = f"import sys, {module}; assert 'django' not in sys.modules, 'django was imported'"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
