@@ -1,9 +1,9 @@
 """Rendering an episode through a real Celery worker: progress on the run, cancel, failures, admin actions."""
 
 import time
+from pathlib import Path
 
 import pytest
-from django.contrib.admin.sites import AdminSite
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.test import RequestFactory
 
@@ -37,6 +37,21 @@ def wait_for(run_id, statuses, timeout=180):
             return run
         time.sleep(0.3)
     raise AssertionError(f"run {run_id} still {PipelineRun.objects.get(id=run_id).status}")
+
+
+def ffmpeg_processes(marker: str) -> list[int]:
+    """Running ffmpeg processes whose command line mentions ``marker``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv and b"ffmpeg" in Path(argv[0].decode(errors="replace")).name.encode() and any(
+            marker.encode() in arg for arg in argv
+        ):
+            found.append(int(entry.name))
+    return found
 
 
 @pytest.fixture
@@ -76,14 +91,18 @@ def test_cancel_from_the_admin_stops_the_render(transactional_db, celery_worker,
     while run.steps.get().status != StepStatus.RUNNING and time.monotonic() < deadline:
         time.sleep(0.2)
     time.sleep(1.0)
+    marker = f"clips/{stream.id}-0.mp4"
+    assert ffmpeg_processes(marker)
 
     assert render_cancel(run=PipelineRun.objects.get(id=run.id))
 
     deadline = time.monotonic() + 30
+    step.refresh_from_db()
     while step.status == StepStatus.RUNNING and time.monotonic() < deadline:
         time.sleep(0.2)
         step.refresh_from_db()
     assert step.status == StepStatus.CANCELLED
+    assert not ffmpeg_processes(marker)
     assert step.progress < 100
     assert PipelineRun.objects.get(id=run.id).status == RunStatus.CANCELLED
     episode.refresh_from_db()
@@ -166,4 +185,3 @@ def test_admin_actions_queue_a_render_and_export_otio(db, user, two_clips):
     response = export_otio(modeladmin, admin_request(user), Episode.objects.filter(id=episode.id))
     assert response["Content-Disposition"] == 'attachment; filename="ep-7.otio"'
     assert b'"OTIO_SCHEMA": "Timeline.1"' in response.content
-    assert AdminSite  # the actions are plain admin actions; the lead registers them on EpisodeAdmin
