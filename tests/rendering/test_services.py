@@ -3,6 +3,7 @@
 import time
 from pathlib import Path
 
+import av
 import pytest
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.test import RequestFactory
@@ -12,7 +13,14 @@ from episodes.models import Episode
 from episodes.services import episode_build_cut_list
 from pipeline.media import save_output
 from pipeline.models import PipelineRun, RunStatus, StepStatus
-from rendering.services import RenderError, episode_render_start, render_cancel
+from pipeline.services import run_create
+from rendering.services import (
+    RenderError,
+    episode_chapters_block,
+    episode_render,
+    episode_render_start,
+    render_cancel,
+)
 from streams.models import Series, Stream, VideoClip
 from tests.rendering.render_media import frame_hash, gray_frames
 
@@ -23,8 +31,18 @@ def make_stream(user, recordings, series=None):
     for order, path in enumerate(recordings):
         key = save_output(path, f"clips/{stream.id}-{order}.mp4")
         duration = len(gray_frames(path)) / 30
-        VideoClip.objects.create(stream=stream, order=order, file=key, original_name=path.name, start_time=start,
-                                 duration=duration, frame_rate=30.0, width=320, height=180, video_codec="h264")
+        VideoClip.objects.create(
+            stream=stream,
+            order=order,
+            file=key,
+            original_name=path.name,
+            start_time=start,
+            duration=duration,
+            frame_rate=30.0,
+            width=320,
+            height=180,
+            video_codec="h264",
+        )
         start += duration
     return stream
 
@@ -47,8 +65,10 @@ def ffmpeg_processes(marker: str) -> list[int]:
             argv = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if argv and b"ffmpeg" in Path(argv[0].decode(errors="replace")).name.encode() and any(
-            marker.encode() in arg for arg in argv
+        if (
+            argv
+            and b"ffmpeg" in Path(argv[0].decode(errors="replace")).name.encode()
+            and any(marker.encode() in arg for arg in argv)
         ):
             found.append(int(entry.name))
     return found
@@ -112,9 +132,12 @@ def test_cancel_from_the_admin_stops_the_render(transactional_db, celery_worker,
 @pytest.mark.slow
 def test_missing_media_fails_the_run_naming_the_field(transactional_db, celery_worker, user, two_clips):
     stream = make_stream(user, two_clips[:1])
-    cut_list = {"version": "1.0.0", "frameRate": 30,
-                "inputMedia": [{"s3Location": "clips/gone.mp4", "sections": [{"startFrame": 0, "endFrame": 30}]}],
-                "outputTrack": [{"mediaIndex": 0, "sectionIndex": 0}]}
+    cut_list = {
+        "version": "1.0.0",
+        "frameRate": 30,
+        "inputMedia": [{"s3Location": "clips/gone.mp4", "sections": [{"startFrame": 0, "endFrame": 30}]}],
+        "outputTrack": [{"mediaIndex": 0, "sectionIndex": 0}],
+    }
     episode = Episode.objects.create(owner=user, stream=stream, title="Broken", tracks=[], cut_list=cut_list)
     run = wait_for(episode_render_start(episode=episode).id, {RunStatus.COMPLETED, RunStatus.FAILED})
     assert run.status == RunStatus.FAILED
@@ -137,8 +160,12 @@ def test_cut_list_with_series_intro_outro_overlay(db, user, two_clips, make_reco
     episode.refresh_from_db()
     assert episode.cut_list == document
     locations = [document["inputMedia"][o["mediaIndex"]]["s3Location"] for o in document["outputTrack"]]
-    assert locations == ["series/intro/intro.mp4", f"clips/{stream.id}-0.mp4", f"clips/{stream.id}-1.mp4",
-                         "series/outro/outro.mp4"]
+    assert locations == [
+        "series/intro/intro.mp4",
+        f"clips/{stream.id}-0.mp4",
+        f"clips/{stream.id}-1.mp4",
+        "series/outro/outro.mp4",
+    ]
     assert document["outputTrack"][-1]["transitionIn"] == {"type": "fade", "duration": 30}
     assert document["overlayTracks"][0]["type"] == "alpha"
 
@@ -185,3 +212,27 @@ def test_admin_actions_queue_a_render_and_export_otio(db, user, two_clips):
     response = export_otio(modeladmin, admin_request(user), Episode.objects.filter(id=episode.id))
     assert response["Content-Disposition"] == 'attachment; filename="ep-7.otio"'
     assert b'"OTIO_SCHEMA": "Timeline.1"' in response.content
+
+
+def test_rendered_episode_carries_chapters_from_its_sections(db, user, make_recording):
+    # Three 11 s sections: YouTube-valid chapters (>= 3, each >= 10 s), written into the MP4.
+    recording = make_recording("long_for_chapters.mp4", seconds=36, gop=30)
+    stream = make_stream(user, [recording])
+    episode = Episode.objects.create(
+        owner=user,
+        stream=stream,
+        title="Chaptered",
+        tracks=[{"start": 1, "end": 12}, {"start": 13, "end": 24}, {"start": 25, "end": 36}],
+    )
+    episode_build_cut_list(episode=episode)
+    run = run_create(owner=user, kind=PipelineRun.Kind.RENDER, episode=episode, steps=[{"name": "render"}])
+
+    episode_render(run_id=run.id, preset="source")
+
+    run.refresh_from_db()
+    assert run.status == RunStatus.COMPLETED, run.error
+    episode.refresh_from_db()
+    with av.open(episode.rendered_file.path) as container:
+        chapters = [(float(c["start"] * c["time_base"]), c["metadata"]["title"]) for c in container.chapters()]
+    assert chapters == [(0.0, "Part 1"), (11.0, "Part 2"), (22.0, "Part 3")]
+    assert episode_chapters_block(episode=episode) == "0:00 Part 1\n0:11 Part 2\n0:22 Part 3"
