@@ -194,10 +194,20 @@ def chat_messages_store(*, items: list[bytes]) -> StoreResult:
         if owner_id is not None:
             rows.append(ChatMessage(owner_id=owner_id, source="eventsub", **fields))
     ChatMessage.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    _count_poll_votes(rows)
     unowned = len(parsed) - len(rows)
     if unowned:
         log.warning("dropped %d chat notifications for subscriptions and channels nobody here owns", unowned)
     return StoreResult(stored=len(rows), unowned=unowned, malformed=malformed)
+
+
+def _count_poll_votes(rows: list[ChatMessage]) -> None:
+    """``!vote N`` messages feed the owner's open polls; one vote per viewer, so a re-run changes nothing."""
+    from widgets.services import poll_record_vote
+
+    for row in rows:
+        if row.text.lstrip().lower().startswith("!vote"):
+            poll_record_vote(owner_id=row.owner_id, voter=row.chatter_login or row.chatter_user_id, message=row.text)
 
 
 def chat_messages_purge_expired(*, now: datetime | None = None, days: int | None = None) -> int:

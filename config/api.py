@@ -20,3 +20,8 @@ from chat.api import ChatMessageViewSet, EventSubSubscriptionViewSet, TwitchLink
 router.register("twitch-links", TwitchLinkViewSet, basename="twitch-links")
 router.register("eventsub-subscriptions", EventSubSubscriptionViewSet, basename="eventsub-subscriptions")
 router.register("chat-messages", ChatMessageViewSet, basename="chat-messages")
+
+# --- widgets ---
+from widgets.api import StreamWidgetViewSet  # noqa: E402  (appended by app)
+
+router.register("widgets", StreamWidgetViewSet, basename="widget")

@@ -86,9 +86,13 @@ def _kombu_url(url: str) -> str:
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or _kombu_url(REDIS_URL)
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or _kombu_url(REDIS_URL)
 
+# Redis pub/sub hands a group message to all of a process's consumers with one read; the list-based
+# RedisChannelLayer costs seconds per push with hundreds of OBS pages on one widget
+# (benchmarks/widget_fanout.py --layers pubsub,core). Pub/sub keeps nothing for a disconnected process:
+# pages reload their widget's state whenever they reconnect.
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": env_str("CHANNEL_LAYER_BACKEND", "channels_redis.pubsub.RedisPubSubChannelLayer"),
         "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("CHANNELS_PREFIX", "studio")},
     },
 }

@@ -18,4 +18,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/", include(router.urls)),
     path("twitch/", include("chat.urls")),
+    path("widgets/", include("widgets.urls")),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

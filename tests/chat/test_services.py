@@ -148,3 +148,24 @@ def test_purge_deletes_only_messages_past_retention(user, settings):
     assert services.chat_messages_purge_expired(now=now) == 1
     assert set(ChatMessage.objects.values_list("text", flat=True)) == {"edge", "new"}
     assert services.chat_messages_purge_expired(now=now, days=1) == 1
+
+
+def test_vote_commands_in_chat_count_in_the_streamers_open_poll(make_chat_body, subscription):
+    from widgets import services as widget_services
+
+    poll = widget_services.widget_create(
+        owner=subscription.owner, title="Next game", type="poll", config={"question": "Next?", "options": ["A", "B"]}
+    )
+    widget_services.widget_apply_action(widget_id=poll.id, user=subscription.owner, action="open")
+    items = [
+        _item(make_chat_body, message_id="v1", chatter="alice", text="!vote 2"),
+        _item(make_chat_body, message_id="v2", chatter="bob", text="!vote 2"),
+        _item(make_chat_body, message_id="v3", chatter="alice", text="!vote 1"),
+        _item(make_chat_body, message_id="v4", chatter="carol", text="gg"),
+    ]
+
+    services.chat_messages_store(items=items)
+    services.chat_messages_store(items=items)  # a redelivered batch counts nothing twice
+
+    poll.refresh_from_db()
+    assert poll.state["votes"] == [1, 1]

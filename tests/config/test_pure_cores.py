@@ -19,6 +19,9 @@ PURE_MODULES = [
     "rendering.youtube_description",
     "rendering.archive",
     "rendering.sealed",
+    "widgets.state.countdown",
+    "widgets.state.text_overlay",
+    "widgets.state.poll",
 ]
 
 
