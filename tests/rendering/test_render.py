@@ -66,7 +66,7 @@ def test_contract_example_multi_recording_with_faded_outro_and_three_overlays(
     assert len(frames) == 39 + 60 + 60 + 9 + 30
     gray = gray_frames(out)
     # Every cut: the first and last output frame of each section show the expected source frames.
-    starts = [0, 39, 99, 159, 168]
+    starts = [0, 39, 99, 159]  # then the outro at 168
     expected = [(0, 21, 59), (1, 0, 59), (2, 0, 59), (3, 0, 8)]
     for (source, first, last), start in zip(expected, starts, strict=True):
         source_frames = gray_frames(recordings[source])
