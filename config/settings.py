@@ -242,3 +242,16 @@ WHISPER_WINDOW_SECONDS = env_int("WHISPER_WINDOW_SECONDS", 600)  # clip audio lo
 WHISPER_MAX_NEW_TOKENS = env_int("WHISPER_MAX_NEW_TOKENS", 0)  # 0: the engine's default per window
 # Decoding temperatures, tried in order when a result looks wrong; empty: the engine's (0, 0.2, ..., 1.0).
 WHISPER_TEMPERATURE = [float(t) for t in env_list("WHISPER_TEMPERATURE", [])]
+
+# --- Rendering ------------------------------------------------------------------------------------
+# A named preset from rendering/argv.py ("reference" = 2560x1440 libx264 CRF 18, AAC 192k 48 kHz;
+# "nvenc" for a GPU worker), with optional overrides. RENDER_MODE: auto | copy | smartcut | reencode.
+RENDER_PRESET = env_str("RENDER_PRESET", "reference")
+RENDER_VIDEO_CODEC = env_str("RENDER_VIDEO_CODEC")
+RENDER_CRF = env_int("RENDER_CRF", 0) or None
+RENDER_SPEED = env_str("RENDER_SPEED")
+RENDER_WIDTH = env_int("RENDER_WIDTH", 0) or None
+RENDER_HEIGHT = env_int("RENDER_HEIGHT", 0) or None
+RENDER_AUDIO_BITRATE = env_str("RENDER_AUDIO_BITRATE")
+RENDER_MODE = env_str("RENDER_MODE", "auto")
+RENDER_SOFT_SUBTITLES = env_bool("RENDER_SOFT_SUBTITLES", True)

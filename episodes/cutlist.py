@@ -1,7 +1,8 @@
 """Cut list 1.0.0 (shared/CONTRACTS.md section 1): validation into plain dataclasses. No Django.
 
 Every problem is reported with a JSON-pointer path, all at once, so an editor can fix a document in
-one pass. Frame numbers are at ``frameRate`` (60 when absent); ``endFrame`` is exclusive.
+one pass. Frame numbers are at ``frameRate`` (60 when absent); ``endFrame`` is exclusive. An input may
+choose its audio stream with ``audioTrack`` (index among the file's audio streams, 0 when absent).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class Section:
 class InputMedia:
     location: str
     sections: tuple[Section, ...]
+    audio_track: int = 0
 
 
 @dataclass(frozen=True)
@@ -195,9 +197,12 @@ def _inputs(check: _Checker, value: Any) -> list[InputMedia | None]:
     inputs: list[InputMedia | None] = []
     for i, media in enumerate(value):
         path = f"/inputMedia/{i}"
-        if not check.obj(media, path, required={"s3Location", "sections"}):
+        if not check.obj(media, path, required={"s3Location", "sections"}, optional={"audioTrack"}):
             inputs.append(None)
             continue
+        audio_track = media.get("audioTrack", 0)
+        if "audioTrack" in media and not check.integer(audio_track, f"{path}/audioTrack", 0):
+            audio_track = 0
         problem = storage_key_problem(media["s3Location"])
         if problem:
             check.fail(f"{path}/s3Location", problem)
@@ -214,7 +219,7 @@ def _inputs(check: _Checker, value: Any) -> list[InputMedia | None]:
                         check.fail(f"{spath}/endFrame", "must be greater than startFrame")
                     else:
                         sections.append(Section(section["startFrame"], section["endFrame"]))
-        inputs.append(InputMedia(str(media["s3Location"]), tuple(sections)))
+        inputs.append(InputMedia(str(media["s3Location"]), tuple(sections), audio_track))
     return inputs
 
 

@@ -1,6 +1,7 @@
 import pytest
 
 from tests.rendering.fake_youtube import FakeYouTube
+from tests.rendering.render_media import alpha_asset, colorkey_asset, make_recording  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

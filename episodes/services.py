@@ -1,0 +1,45 @@
+"""Episode writes that span models: its cut list from its tracks."""
+
+from __future__ import annotations
+
+import av
+from django.db import transaction
+
+from episodes.cutlist import validate_cut_list
+from episodes.models import Episode
+from episodes.timeline import Asset, ClipRef, episode_cut_list
+from pipeline.media import local_path
+
+
+def _asset(field_file) -> Asset | None:
+    if not field_file:
+        return None
+    # Assets need no audio (an overlay logo has none), so not ``probe_media``'s recording checks.
+    with local_path(field_file) as path, av.open(str(path)) as container:
+        return Asset(field_file.name, (container.duration or 0) / 1_000_000)
+
+
+def episode_build_cut_list(*, episode: Episode, save: bool = True, with_series_assets: bool = True) -> dict:
+    """The cut list for the episode's tracks over its stream's clips, plus the series' intro/outro/overlay.
+
+    Raises ValueError when the tracks miss every clip and CutListError when the result is not renderable.
+    """
+    clips = [
+        ClipRef(clip.file.name, clip.start_time, clip.duration, clip.frame_rate)
+        for clip in episode.stream.clips.order_by("order")
+    ]
+    series = episode.stream.series or (episode.project.series if episode.project else None)
+    assets = {}
+    if series and with_series_assets:
+        assets = {
+            "intro": _asset(series.intro_file),
+            "outro": _asset(series.outro_file),
+            "overlay": _asset(series.overlay_file),
+        }
+    document = episode_cut_list(episode.tracks, clips, **assets)
+    validate_cut_list(document)
+    if save:
+        with transaction.atomic():
+            Episode.objects.filter(id=episode.id).update(cut_list=document)
+        episode.cut_list = document
+    return document

@@ -1,0 +1,20 @@
+"""Render tasks (queue ``cpu`` by the ``*`` route; route ``rendering.tasks.render_*`` to ``gpu`` and set
+``RENDER_PRESET=nvenc`` where workers have NVENC)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from pipeline.tasks import MediaTask
+from rendering import services
+
+
+class RenderTask(MediaTask):
+    # Hours of 1440p60 re-encoded on a few cores; the broker's visibility timeout (6 h) stays above this.
+    soft_time_limit = 5 * 60 * 60
+    time_limit = 5 * 60 * 60 + 300
+
+
+@shared_task(base=RenderTask, name="rendering.tasks.render_episode")
+def render_episode(run_id: int, preset: str | None = None, mode: str | None = None) -> None:
+    services.episode_render(run_id=run_id, preset=preset, mode=mode)
