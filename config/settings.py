@@ -222,8 +222,6 @@ ARCHIVE_BUCKET = env_str("ARCHIVE_BUCKET") or AWS_STORAGE_BUCKET_NAME
 ARCHIVE_PREFIX = env_str("ARCHIVE_PREFIX", "archive")
 ARCHIVE_PART_SIZE = env_int("ARCHIVE_PART_SIZE", 64 * 1024 * 1024)
 ARCHIVE_DELETE_LOCAL = env_bool("ARCHIVE_DELETE_LOCAL", True)
-# Publishing tasks live in rendering/tasks_publish.py (rendering/tasks.py belongs to the renderer).
-CELERY_IMPORTS = ["rendering.tasks_publish"]
 
 # --- Chat (Twitch EventSub) -----------------------------------------------------------------------
 # The public HTTPS URL Twitch calls (port 443), e.g. https://studio.example.com/twitch/eventsub/.

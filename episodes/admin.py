@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from episodes.admin_actions import RENDER_ACTIONS
 from episodes.models import Episode, Project
 from streams.admin import OwnedAdmin
 from streams.timefmt import format_hms
@@ -36,6 +37,7 @@ class EpisodeAdmin(OwnedAdmin):
     list_filter = ["status", "stream__series", "owner"]
     search_fields = ["title", "description", "stream__title"]
     list_select_related = ["stream"]
+    actions = RENDER_ACTIONS
     readonly_fields = ["length", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["owner", "project", "stream", "order", "title", "description", "status"]}),

@@ -24,6 +24,7 @@ from rendering.process import RenderCancelled, run_ffmpeg_until
 from rendering.render import missing_media, render_cut_list
 from rendering.subtitles import mux_extras_args, timeline_cues, to_srt
 from streams.ffmpeg import FFmpegError
+from transcription.selectors import clip_segments
 
 log = logging.getLogger(__name__)
 ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.RENDERING)
@@ -46,30 +47,14 @@ def render_preset(name: str | None = None) -> OutputPreset:
 
 
 def episode_transcripts(episode: Episode) -> dict[str, list[dict]]:
-    """Clip transcripts by storage key, as ``{start, end, text, words}`` segments in clip seconds.
-
-    Reads ``transcription.selectors.clip_segments(clip)`` once the transcription app provides it.
-    """
-    try:
-        from transcription.selectors import clip_segments
-    except ImportError:  # the transcription app has not landed: no subtitles or topic chapters yet
-        return {}
+    """Clip transcripts by storage key, as ``{start, end, text, words}`` segments in clip seconds."""
     return {clip.file.name: clip_segments(clip) for clip in episode.stream.clips.all()}
-
-
-def episode_topics(episode: Episode) -> dict[str, list[dict]]:
-    """Transcript topics and flagged moments by storage key, ``[{start, title}]`` in clip seconds."""
-    try:
-        from transcription.selectors import clip_topics
-    except ImportError:
-        return {}
-    return {clip.file.name: clip_topics(clip) for clip in episode.stream.clips.all()}
 
 
 def episode_chapters(*, episode: Episode, cut_list: CutList | None = None) -> list[Chapter]:
     cut_list = cut_list or validate_cut_list(episode.cut_list)
     titles = [f"Part {k + 1}" for k in range(len(cut_list.output))]
-    candidates = chapter_candidates(cut_list, section_titles=titles, topics=episode_topics(episode))
+    candidates = chapter_candidates(cut_list, section_titles=titles)
     return build_chapters(candidates, cut_list.output_frames / cut_list.frame_rate)
 
 

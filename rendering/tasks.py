@@ -7,6 +7,7 @@ from celery import shared_task
 
 from pipeline.tasks import MediaTask
 from rendering import services
+from rendering.tasks_publish import archive_episode, publish_episode  # noqa: F401  (registered via autodiscovery)
 
 
 class RenderTask(MediaTask):

@@ -6,6 +6,7 @@ from streams.forms import IngestForm
 from streams.models import Series, Stream, VideoClip
 from streams.services import IngestError, stream_ingest
 from streams.timefmt import format_hms
+from transcription.admin import reprocess_streams
 
 
 class OwnedAdmin(admin.ModelAdmin):
@@ -62,6 +63,7 @@ class StreamAdmin(OwnedAdmin):
     fields = ["owner", "title", "series", "description", "language", "recorded_at", "length"]
     inlines = [VideoClipInline]
     change_list_template = "admin/streams/stream/change_list.html"
+    actions = [reprocess_streams]
 
     @admin.display(description="duration", ordering="duration")
     def length(self, stream):

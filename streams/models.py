@@ -84,7 +84,12 @@ class VideoClip(models.Model):
 
     class Meta:
         ordering = ["stream", "order"]
-        constraints = [models.UniqueConstraint(fields=["stream", "order"], name="clip_unique_order_per_stream")]
+        constraints = [
+            # Deferred: re-laying out a stream reorders its clips freely inside one transaction.
+            models.UniqueConstraint(
+                fields=["stream", "order"], name="clip_unique_order_per_stream", deferrable=models.Deferrable.DEFERRED
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.stream} #{self.order}: {self.original_name}"

@@ -11,7 +11,6 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
@@ -39,6 +38,7 @@ class IngestError(ValueError):
 class IngestReport:
     stream: Stream
     run: PipelineRun
+    process_run: PipelineRun | None = None
     added: list[VideoClip] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -103,8 +103,6 @@ def _stored_key(stream: Stream, path: Path) -> str:
 def stream_relayout(stream: Stream) -> None:
     """Order a stream's clips by recording time and lay them back to back on its timeline."""
     clips = list(stream.clips.order_by("recorded_at", "original_name", "id"))
-    # Two passes so the unique (stream, order) constraint never sees a transient clash.
-    VideoClip.objects.filter(stream=stream).update(order=F("order") + len(clips) + 1_000_000)
     start = 0.0
     for order, clip in enumerate(clips):
         VideoClip.objects.filter(id=clip.id).update(order=order, start_time=round(start, 3))
@@ -121,13 +119,17 @@ def stream_ingest(
     title: str | None = None,
     series_name: str | None = None,
     progress: ProgressCallback | None = None,
+    process: bool = True,
 ) -> IngestReport:
     """Probe every recording, store the good ones as clips of one stream, and record an ingest run.
 
     Bad files are reported and left out; good files in the same call still go in. With ``title``
     naming an existing stream of the owner, the recordings are added to it (files already in it
-    are skipped). Raises ``IngestError`` when no file at all could be ingested.
+    are skipped). With ``process``, the new clips' analysis and transcription run is queued once the
+    ingest commits. Raises ``IngestError`` when no file at all could be ingested.
     """
+    from pipeline.workflows import start_stream_processing  # the workflows import the tasks, which import us
+
     files, problems = collect_media_files(paths)
     probed, probe_problems = _probe_all(files, progress)
     problems += probe_problems
@@ -140,12 +142,17 @@ def stream_ingest(
         with transaction.atomic():
             stream, skipped, added = _store(owner, title, series_name, probed, stored_keys)
             run = _record_run(owner, stream, added, problems)
+            process_run = None
+            if process and added:
+                process_run = start_stream_processing(stream.id, owner, clip_ids=[clip.id for clip in added])
     except BaseException:
         for key in stored_keys:  # the rows are gone with the rollback: take their files too
             default_storage.delete(key)
         raise
     log.info("ingested %d clip(s) into stream %s (%d problem(s))", len(added), stream.id, len(problems))
-    return IngestReport(stream=stream, run=run, added=added, skipped=skipped, problems=problems)
+    return IngestReport(
+        stream=stream, run=run, process_run=process_run, added=added, skipped=skipped, problems=problems
+    )
 
 
 def _store(owner, title, series_name, probed: list[_Probed], stored_keys: list[str]):
@@ -173,7 +180,7 @@ def _store(owner, title, series_name, probed: list[_Probed], stored_keys: list[s
         added.append(
             VideoClip.objects.create(
                 stream=stream,
-                order=1_000_000 + len(added) + stream.clips.count(),
+                order=stream.clips.count(),  # provisional: stream_relayout sets the real order
                 file=key,
                 original_name=item.path.name,
                 original_path=str(item.path),

@@ -16,6 +16,7 @@ from streams.analysis.models import ClipAnalysis
 from streams.models import Stream, VideoClip
 from transcription.engines import Engine, SegmentResult, get_engine, run_model_call
 from transcription.models import Segment, Transcript
+from transcription.quality import is_implausibly_fast
 from transcription.ranges import Window, clip_ranges, plan_windows
 
 MIN_AUDIO_BYTES = 1024
@@ -107,7 +108,14 @@ def _store(
     speech: float,
     took: float,
 ) -> Transcript:
-    kept = [segment for segment in segments if segment.text]
+    kept = [
+        segment
+        for segment in segments
+        if segment.text
+        and not is_implausibly_fast(
+            start=segment.start, end=segment.end, text=segment.text, word_count=len(segment.words)
+        )
+    ]
     with transaction.atomic():
         transcript, _ = Transcript.objects.update_or_create(
             clip=clip,

@@ -103,3 +103,17 @@ def test_ingest_command_prints_clips_and_fails_clearly(user, recordings, tmp_pat
 
     with pytest.raises(CommandError, match="no such file or directory"):
         call_command("ingest", str(tmp_path / "missing"))
+
+
+def test_recordings_made_earlier_than_the_stream_so_far_reorder_every_clip(user, recordings, make_video, tmp_path):
+    stream_ingest(owner=user, paths=[recordings], title="Friday build")
+    earlier = tmp_path / "later-batch"
+    earlier.mkdir()
+    for name in ["2024-05-01 19-00-00.mp4", "2024-05-01 19-30-00.mp4"]:
+        os.link(make_video(f"{name}.src.mp4", seconds=1), earlier / name)
+
+    report = stream_ingest(owner=user, paths=[earlier], title="Friday build")
+
+    names = list(report.stream.clips.order_by("order").values_list("original_name", "order"))
+    assert [order for _, order in names] == [0, 1, 2, 3, 4]
+    assert names[0][0] == "2024-05-01 19-00-00.mp4" and names[2][0] == "2024-05-01 20-00-00.mp4"

@@ -4,8 +4,7 @@ from pipeline.management.commands._progress import follow_run
 from pipeline.models import RunStatus
 from pipeline.workflows import PROCESS_STEPS, create_process_run, run_here, start_stream_processing
 from streams.models import Stream
-from transcription.models import Transcript
-from transcription.subtitles import format_timestamp
+from transcription.selectors import stream_transcript_text
 
 
 class Command(BaseCommand):
@@ -42,7 +41,7 @@ class Command(BaseCommand):
         if run.status == RunStatus.FAILED:
             raise CommandError(run.error)
         if "transcribe" in steps and run.status == RunStatus.COMPLETED:
-            self._print_transcript(stream)
+            self.stdout.write(stream_transcript_text(stream))
 
     def _stream(self, key: str) -> Stream:
         streams = Stream.objects.filter(id=int(key)) if key.isdigit() else Stream.objects.filter(title=key)
@@ -51,10 +50,3 @@ class Command(BaseCommand):
         if streams.count() > 1:
             raise CommandError(f"several streams are titled {key!r}: give the id")
         return streams.get()
-
-    def _print_transcript(self, stream: Stream) -> None:
-        for transcript in Transcript.objects.filter(clip__stream=stream).select_related("clip"):
-            offset = transcript.clip.start_time
-            self.stdout.write(self.style.MIGRATE_HEADING(f"{transcript.clip.original_name} ({transcript.language})"))
-            for segment in transcript.segments.all():
-                self.stdout.write(f"[{format_timestamp(segment.start + offset, '.')}] {segment.text}")

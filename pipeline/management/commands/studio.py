@@ -13,13 +13,15 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from tqdm import tqdm
 
 from config.celery import QUEUES
+from pipeline.management.commands._progress import follow_run
 from pipeline.models import PipelineRun
+from pipeline.workflows import start_stream_processing
 from streams.sample import make_sample_recordings
 from streams.services import stream_ingest
 from streams.timefmt import format_hms
+from transcription.selectors import stream_transcript_text
 
 
 class Command(BaseCommand):
@@ -116,25 +118,20 @@ class Command(BaseCommand):
                 f"{format_hms(clip.duration)}  {clip.resolution} {clip.frame_rate} fps {clip.video_codec}  "
                 f"audio: {tracks}"
             )
-        for run in PipelineRun.objects.filter(stream=stream).order_by("id"):
-            _follow(run)
-            run.refresh_from_db()
-            self.stdout.write(f"  {run.get_kind_display()} run #{run.id}: {run.status}")
-            if run.error:
-                self.stderr.write(self.style.ERROR(f"    {run.error}"))
+        self.stdout.write(f"  ingest run #{report.run.id}: {report.run.status}")
+        self.stdout.write("Analysing and transcribing on the worker:")
+        run = report.process_run or _last_processing(stream) or start_stream_processing(stream.id, admin)
+        run = follow_run(run.id, timeout=1800, file=self.stderr._out)
+        self.stdout.write(f"  processing run #{run.id}: {run.status}")
+        if run.error:
+            self.stderr.write(self.style.ERROR(f"    {run.error}"))
+        self.stdout.write(self.style.MIGRATE_HEADING("\nTranscript"))
+        self.stdout.write(stream_transcript_text(stream))
 
 
-def _follow(run: PipelineRun, timeout: float = 1800) -> None:
-    """A progress bar that follows a run's stored percentage until it finishes."""
-    deadline = time.monotonic() + timeout
-    with tqdm(total=100, desc=f"{run.kind} #{run.id}", unit="%", bar_format="{l_bar}{bar}| {n:.0f}%") as bar:
-        while time.monotonic() < deadline:
-            run.refresh_from_db()
-            bar.set_postfix_str(run.status)
-            bar.update(run.progress - bar.n)
-            if run.is_finished:
-                return
-            time.sleep(0.5)
+def _last_processing(stream) -> PipelineRun | None:
+    """A second demo finds the sample already ingested: show the run that processed it."""
+    return PipelineRun.objects.filter(stream=stream, kind=PipelineRun.Kind.PROCESS).order_by("-id").first()
 
 
 def _child_env() -> dict:

@@ -1,9 +1,11 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from pipeline.management.commands._progress import follow_run
 from streams.management.commands._owner import resolve_owner
 from streams.services import IngestError, stream_ingest
 from streams.timefmt import format_hms
+from transcription.selectors import stream_transcript_text
 
 
 class Command(BaseCommand):
@@ -14,6 +16,8 @@ class Command(BaseCommand):
         parser.add_argument("--stream", dest="title", help="stream title (an existing stream gets the clips added)")
         parser.add_argument("--series", help="series name (created if new)")
         parser.add_argument("--user", help="owner's username (default: the first superuser)")
+        parser.add_argument("--no-process", action="store_true", help="store only; do not queue analysis")
+        parser.add_argument("--wait", action="store_true", help="follow the analysis run (needs a running worker)")
 
     def handle(self, *args, **options):
         owner = resolve_owner(options["user"])
@@ -31,6 +35,7 @@ class Command(BaseCommand):
                     title=options["title"],
                     series_name=options["series"],
                     progress=progress,
+                    process=not options["no_process"],
                 )
             except IngestError as error:
                 raise CommandError(str(error)) from None
@@ -49,4 +54,12 @@ class Command(BaseCommand):
             self.stdout.write(f"   skipped {line}")
         for line in report.problems:
             self.stderr.write(self.style.ERROR(f"   not ingested: {line}"))
-        self.stdout.write(f"Pipeline run #{report.run.id}: {report.run.status}")
+        self.stdout.write(f"Ingest run #{report.run.id}: {report.run.status}")
+        if report.process_run:
+            self.stdout.write(f"Analysis and transcription queued as run #{report.process_run.id}")
+            if options["wait"]:
+                run = follow_run(report.process_run.id, file=self.stderr._out)
+                self.stdout.write(f"Run #{run.id}: {run.status}")
+                if run.error:
+                    raise CommandError(run.error)
+                self.stdout.write(stream_transcript_text(stream))
