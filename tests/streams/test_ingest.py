@@ -117,3 +117,14 @@ def test_recordings_made_earlier_than_the_stream_so_far_reorder_every_clip(user,
     names = list(report.stream.clips.order_by("order").values_list("original_name", "order"))
     assert [order for _, order in names] == [0, 1, 2, 3, 4]
     assert names[0][0] == "2024-05-01 19-00-00.mp4" and names[2][0] == "2024-05-01 20-00-00.mp4"
+
+
+def test_ingest_queues_analysis_and_transcription_of_the_new_clips(user, recordings):
+    report = stream_ingest(owner=user, paths=[recordings], title="Processed")
+    stored_only = stream_ingest(owner=user, paths=[recordings], title="Stored only", process=False)
+
+    run = report.process_run
+    assert run.kind == "process" and run.status == "queued"
+    assert sorted(run.steps.values_list("name", flat=True)) == ["analyse"] * 3 + ["transcribe"] * 3
+    assert set(run.steps.values_list("clip_id", flat=True)) == {clip.id for clip in report.added}
+    assert stored_only.process_run is None

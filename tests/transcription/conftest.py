@@ -23,7 +23,7 @@ def speech_video(make_video) -> Path:
 @pytest.fixture
 def ingest(user):
     def ingest(*paths: Path, title: str = "Building a house"):
-        return stream_ingest(owner=user, paths=list(paths), title=title).stream
+        return stream_ingest(owner=user, paths=list(paths), title=title, process=False).stream
 
     return ingest
 
