@@ -4,7 +4,7 @@ from django.urls import path, reverse
 
 from streams.forms import IngestForm
 from streams.models import Series, Stream, VideoClip
-from streams.services import IngestError, stream_ingest
+from streams.services import IngestError
 from streams.timefmt import format_hms
 from transcription.admin import reprocess_streams
 
@@ -82,13 +82,7 @@ class StreamAdmin(OwnedAdmin):
         form = IngestForm(request.POST or None, request.FILES or None, user=request.user)
         if request.method == "POST" and form.is_valid():
             try:
-                with form.ingest_paths() as paths:
-                    report = stream_ingest(
-                        owner=request.user,
-                        paths=paths,
-                        title=form.cleaned_data["title"] or None,
-                        series_name=form.cleaned_data["series"] or None,
-                    )
+                report = form.ingest(request.user)
             except IngestError as error:
                 for problem in error.problems:
                     messages.error(request, problem)

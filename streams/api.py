@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from config.ownership import OwnedPrimaryKeyRelatedField, OwnedQuerysetMixin
 from streams.forms import IngestForm
 from streams.models import Series, Stream, VideoClip
-from streams.services import IngestError, stream_ingest
+from streams.services import IngestError
 
 
 class SeriesSerializer(serializers.ModelSerializer):
@@ -128,13 +128,7 @@ class StreamViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
         if not form.is_valid():
             return Response({"errors": form.errors}, status=status.HTTP_400_BAD_REQUEST)
         try:
-            with form.ingest_paths() as paths:
-                report = stream_ingest(
-                    owner=request.user,
-                    paths=paths,
-                    title=form.cleaned_data["title"] or None,
-                    series_name=form.cleaned_data["series"] or None,
-                )
+            report = form.ingest(request.user)
         except IngestError as error:
             return Response({"errors": error.problems}, status=status.HTTP_400_BAD_REQUEST)
         stream = self.get_queryset().get(pk=report.stream.pk)

@@ -6,6 +6,8 @@ from django import forms
 from django.conf import settings
 from django.utils.text import get_valid_filename
 
+from streams.services import IngestReport, stream_ingest
+
 
 def path_allowed(user, path: str) -> bool:
     """Server paths are open to superusers; others only under INGEST_ALLOWED_DIRS."""
@@ -58,8 +60,18 @@ class IngestForm(forms.Form):
             raise forms.ValidationError("Upload recordings or give a path on the server.")
         return data
 
+    def ingest(self, owner) -> IngestReport:
+        """Run the ingest service on what the form holds (raises ``IngestError`` when nothing went in)."""
+        with self._ingest_paths() as paths:
+            return stream_ingest(
+                owner=owner,
+                paths=paths,
+                title=self.cleaned_data["title"] or None,
+                series_name=self.cleaned_data["series"] or None,
+            )
+
     @contextmanager
-    def ingest_paths(self):
+    def _ingest_paths(self):
         """Uploaded files land in a temp folder for the length of the ingest (ingest copies them in)."""
         with tempfile.TemporaryDirectory(prefix="studio-upload-") as tmp:
             uploaded = []
