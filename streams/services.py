@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from django.utils.text import get_valid_filename
 from pipeline.media import save_output
 from pipeline.models import PipelineRun, RunStatus, StepStatus
 from pipeline.services import run_create, run_finish, run_set_status, step_finish
+from streams.ffmpeg import FFmpegError
 from streams.models import Series, Stream, VideoClip
 from streams.probe import MediaInfo, ProbeError, probe_media
 from streams.recording_time import recording_time_from_name
@@ -214,3 +216,37 @@ def _record_run(owner, stream: Stream, added: list[VideoClip], problems: list[st
     for step_id, problem in zip(step_ids[len(added) :], problems, strict=True):
         step_finish(step_id, status=StepStatus.FAILED, error=problem.split(": ", 1)[-1])
     return run_finish(run.id)
+
+
+def stream_ingest_chunks(
+    *,
+    owner,
+    chunks: Iterable[Path | str],
+    title: str | None = None,
+    series_name: str | None = None,
+    progress: ProgressCallback | None = None,
+    process: bool = True,
+) -> tuple[IngestReport, list[int]]:
+    """A browser recording uploaded as numbered WebM chunks: joined into one MP4, then ingested.
+
+    Missing, duplicate or unnumbered chunks raise ``IngestError`` naming them (nothing is stored);
+    chunks that merely arrived out of order are sorted and their numbers returned.
+    """
+    from rendering.chunks import ChunkError, concatenate_chunks
+
+    chunk_paths = [Path(chunk) for chunk in chunks]
+    if not chunk_paths:
+        raise IngestError(["no chunks given"])
+    name = chunk_paths[0].parent.name or "recording"
+    with tempfile.TemporaryDirectory(prefix="studio-chunks-") as tmp:
+        joined = Path(tmp) / f"{get_valid_filename(name)}.mp4"
+        try:
+            order = concatenate_chunks(chunk_paths, joined)
+        except ChunkError as error:
+            raise IngestError(error.problems) from None
+        except FFmpegError as error:
+            raise IngestError([f"{name}: the chunks cannot be joined: {error}"]) from None
+        report = stream_ingest(
+            owner=owner, paths=[joined], title=title, series_name=series_name, progress=progress, process=process
+        )
+    return report, list(order.out_of_order)

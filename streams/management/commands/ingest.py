@@ -1,9 +1,11 @@
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from pipeline.management.commands._progress import follow_run
 from streams.management.commands._owner import resolve_owner
-from streams.services import IngestError, stream_ingest
+from streams.services import IngestError, stream_ingest, stream_ingest_chunks
 from streams.timefmt import format_hms
 from transcription.selectors import stream_transcript_text
 
@@ -13,6 +15,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", help="recording files and/or folders of recordings")
+        parser.add_argument(
+            "--chunks", action="store_true", help="the paths are numbered WebM chunks of one recording"
+        )
         parser.add_argument("--stream", dest="title", help="stream title (an existing stream gets the clips added)")
         parser.add_argument("--series", help="series name (created if new)")
         parser.add_argument("--user", help="owner's username (default: the first superuser)")
@@ -28,15 +33,20 @@ class Command(BaseCommand):
                 bar.set_postfix_str(name[-40:])
                 bar.update(done - bar.n)
 
+            common = {
+                "owner": owner,
+                "title": options["title"],
+                "series_name": options["series"],
+                "progress": progress,
+                "process": not options["no_process"],
+            }
             try:
-                report = stream_ingest(
-                    owner=owner,
-                    paths=options["paths"],
-                    title=options["title"],
-                    series_name=options["series"],
-                    progress=progress,
-                    process=not options["no_process"],
-                )
+                if options["chunks"]:
+                    report, late = stream_ingest_chunks(chunks=_chunk_files(options["paths"]), **common)
+                    if late:
+                        self.stdout.write(f"Chunks that arrived out of order, sorted into place: {late}")
+                else:
+                    report = stream_ingest(paths=options["paths"], **common)
             except IngestError as error:
                 raise CommandError(str(error)) from None
 
@@ -63,3 +73,12 @@ class Command(BaseCommand):
                 if run.error:
                     raise CommandError(run.error)
                 self.stdout.write(stream_transcript_text(stream))
+
+
+def _chunk_files(paths: list[str]) -> list[Path]:
+    """Chunk files as given, or every .webm in a given folder."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        files += sorted(path.glob("*.webm")) if path.is_dir() else [path]
+    return files
