@@ -75,17 +75,6 @@ def build_chapters(
     return [Chapter(start, title) for start, title, _ in chosen]
 
 
-def youtube_timestamp(seconds: float) -> str:
-    whole = int(seconds)
-    hours, rest = divmod(whole, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
-
-
-def youtube_block(chapters: Sequence[Chapter]) -> str:
-    """The description lines YouTube turns into chapters: ``0:00 Title``."""
-    return "\n".join(f"{youtube_timestamp(chapter.start)} {chapter.title}" for chapter in chapters)
-
-
 def ffmetadata(chapters: Sequence[Chapter], duration: float, *, title: str = "") -> str:
     """An FFMETADATA1 file carrying the chapters (``-map_chapters``) in milliseconds."""
 

@@ -17,6 +17,7 @@ from episodes.models import Episode
 from rendering.archive import ArchiveError, archive_file, s3_client, transfer_config
 from rendering.models import ArchivedFile, YouTubeCredential, YouTubeUpload
 from rendering.sealed import SealError
+from rendering.services import episode_chapters
 from rendering.youtube import (
     Progress,
     SessionExpired,
@@ -102,6 +103,9 @@ def episode_youtube_metadata(
         raise PublishError(f"privacy_status: {privacy_status!r} is not one of {', '.join(PRIVACY_STATUSES)}")
     series = _series(episode)
     stream = episode.stream
+    if chapters is None and episode.cut_list:
+        # The same chapters the render wrote into the MP4 (edit boundaries), unless the caller names others.
+        chapters = [(chapter.start, chapter.title) for chapter in episode_chapters(episode=episode)]
     try:
         chapters_block = format_chapters(chapters, duration=episode.duration or None) if chapters else ""
         template = series.episode_description_template if series else "{summary}\n\n{chapters}"

@@ -19,7 +19,7 @@ from pipeline.media import local_path, save_output
 from pipeline.models import PipelineRun, RunStatus, StepRun, StepStatus
 from pipeline.services import run_create, run_finish, run_set_status, step_finish, step_progress, step_start
 from rendering.argv import OutputPreset, get_preset
-from rendering.chapters import Chapter, build_chapters, chapter_candidates, ffmetadata, youtube_block
+from rendering.chapters import Chapter, build_chapters, chapter_candidates, ffmetadata
 from rendering.process import RenderCancelled, run_ffmpeg_until
 from rendering.render import missing_media, render_cut_list
 from rendering.subtitles import mux_extras_args, timeline_cues, to_srt
@@ -56,11 +56,6 @@ def episode_chapters(*, episode: Episode, cut_list: CutList | None = None) -> li
     titles = [f"Part {k + 1}" for k in range(len(cut_list.output))]
     candidates = chapter_candidates(cut_list, section_titles=titles)
     return build_chapters(candidates, cut_list.output_frames / cut_list.frame_rate)
-
-
-def episode_chapters_block(*, episode: Episode) -> str:
-    """The YouTube description block (empty when the episode cannot have valid chapters)."""
-    return youtube_block(episode_chapters(episode=episode))
 
 
 def episode_render_start(*, episode: Episode, preset: str | None = None, mode: str | None = None) -> PipelineRun:

@@ -4,7 +4,7 @@ import av
 import pytest
 
 from episodes.cutlist import validate_cut_list
-from rendering.chapters import Chapter, build_chapters, chapter_candidates, ffmetadata, youtube_block
+from rendering.chapters import Chapter, build_chapters, chapter_candidates, ffmetadata
 from rendering.subtitles import mux_extras_args
 from streams.ffmpeg import run_ffmpeg
 
@@ -64,11 +64,6 @@ def test_topics_map_through_the_edit_and_dropped_ones_vanish():
 )
 def test_youtube_rules(candidates, duration, expected):
     assert [(c.start, c.title) for c in build_chapters(candidates, duration)] == expected
-
-
-def test_youtube_description_block():
-    block = youtube_block([Chapter(0, "Intro"), Chapter(75.9, "Boss"), Chapter(3725, "Late night")])
-    assert block == "0:00 Intro\n1:15 Boss\n1:02:05 Late night"
 
 
 def test_chapters_written_as_mp4_metadata_read_back(make_recording, tmp_path):

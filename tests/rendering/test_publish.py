@@ -49,6 +49,25 @@ def test_metadata_comes_from_the_episode_and_series_templates(rendered_episode):
     assert upload.status == YouTubeUpload.Status.PENDING and upload.total_bytes == rendered_episode.rendered_file.size
 
 
+def test_without_named_chapters_the_edit_boundaries_become_the_description_chapters(rendered_episode):
+    sections = [
+        {"startFrame": 0, "endFrame": 900},
+        {"startFrame": 900, "endFrame": 2400},
+        {"startFrame": 2400, "endFrame": 3600},
+    ]
+    rendered_episode.cut_list = {
+        "version": "1.0.0",
+        "frameRate": 60,
+        "inputMedia": [{"s3Location": "streams/1/a.mp4", "sections": sections}],
+        "outputTrack": [{"mediaIndex": 0, "sectionIndex": index} for index in range(3)],
+    }
+    rendered_episode.save()
+
+    upload = episode_publish_start(episode=rendered_episode, privacy_status="private")
+
+    assert "Chapters:\n0:00 Part 1\n0:15 Part 2\n0:40 Part 3\n" in upload.metadata["snippet"]["description"]
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [
