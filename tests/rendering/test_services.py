@@ -16,11 +16,12 @@ from pipeline.models import PipelineRun, RunStatus, StepStatus
 from pipeline.services import run_create
 from rendering.services import (
     RenderError,
-    episode_chapters_block,
+    episode_chapters,
     episode_render,
     episode_render_start,
     render_cancel,
 )
+from rendering.youtube_description import format_chapters
 from streams.models import Series, Stream, VideoClip
 from tests.rendering.render_media import frame_hash, gray_frames
 
@@ -235,4 +236,6 @@ def test_rendered_episode_carries_chapters_from_its_sections(db, user, make_reco
     with av.open(episode.rendered_file.path) as container:
         chapters = [(float(c["start"] * c["time_base"]), c["metadata"]["title"]) for c in container.chapters()]
     assert chapters == [(0.0, "Part 1"), (11.0, "Part 2"), (22.0, "Part 3")]
-    assert episode_chapters_block(episode=episode) == "0:00 Part 1\n0:11 Part 2\n0:22 Part 3"
+    # the same chapters go into the YouTube description
+    described = [(chapter.start, chapter.title) for chapter in episode_chapters(episode=episode)]
+    assert format_chapters(described) == "0:00 Part 1\n0:11 Part 2\n0:22 Part 3"
