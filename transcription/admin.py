@@ -5,6 +5,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from pipeline.workflows import ANALYSE, PROCESS_STEPS, TRANSCRIBE, start_stream_processing
 from streams.analysis.models import ClipAnalysis
@@ -80,8 +81,8 @@ class TranscriptAdmin(admin.ModelAdmin):
                 for s in transcript.segments.all()
             ),
         )
-        header = "<tr><th>stream time</th><th>clip time</th><th>text</th></tr>"
-        return format_html("<table>{}{}</table>", format_html(header), rows) if rows else "(no speech)"
+        header = mark_safe("<tr><th>stream time</th><th>clip time</th><th>text</th></tr>")  # a constant
+        return format_html("<table>{}{}</table>", header, rows) if rows else "(no speech)"
 
     def get_urls(self):
         view = self.admin_site.admin_view
