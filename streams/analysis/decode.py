@@ -53,6 +53,10 @@ def decode_argv(path: Path | str, *, track: int = 0, sample_rate: int = SAMPLE_R
         "-ac",
         "1",
         *resample,
+        # Without this ffmpeg flushes every packet (a few hundred bytes) into the pipe, and reading that
+        # many small writes costs more than the decode; its 32 KiB buffer fills instead.
+        "-flush_packets",
+        "0",
         "-f",
         "s16le",
         "pipe:1",
