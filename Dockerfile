@@ -10,4 +10,6 @@ ENV DEBUG=0 PYTHONUNBUFFERED=1
 RUN SECRET_KEY=build DATABASE_URL=postgres://x@localhost/x REDIS_URL=redis://localhost \
     python manage.py collectstatic --noinput
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "config.asgi:application"]
+# uvicorn: uvloop, httptools and the sans-I/O websockets protocol (widgets/liveserver.py explains the choice).
+CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--loop", "uvloop", \
+     "--http", "httptools", "--ws", "websockets-sansio", "--proxy-headers", "--no-access-log"]

@@ -1,4 +1,4 @@
-"""A real daphne process on a loopback port, for the browser tests and the fan-out benchmark.
+"""A real ASGI server process (uvicorn or daphne) on a loopback port, for browser tests and benchmarks.
 
 pytest-django's ``live_server`` speaks only HTTP; OBS pages need websockets, so these start the project's
 ASGI application the way production does.
@@ -25,8 +25,28 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-class DaphneServer:
-    def __init__(self, *, log_path: Path, env: dict | None = None, port: int | None = None) -> None:
+SERVERS = ("uvicorn", "daphne")
+
+
+def server_argv(kind: str, *, host: str, port: int) -> list[str]:
+    """How production starts the web process (Dockerfile, docker-compose.yml), on ``host:port``."""
+    if kind == "uvicorn":
+        # uvloop, httptools and the sans-I/O websockets protocol (no tasks of its own per connection):
+        # pushes to 500 OBS pages cost about half of daphne's Twisted/autobahn path, and there are fewer
+        # live objects for the garbage collector to walk (benchmarks/widget_fanout.py --asgi-servers).
+        return [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", host, "--port", str(port),
+                "--loop", "uvloop", "--http", "httptools", "--ws", "websockets-sansio", "--no-access-log",
+                "--log-level", "warning"]
+    if kind == "daphne":
+        return [sys.executable, "-m", "daphne", "-b", host, "-p", str(port), "config.asgi:application"]
+    raise ValueError(f"unknown ASGI server {kind!r}: choose from {', '.join(SERVERS)}")
+
+
+class AsgiServer:
+    def __init__(
+        self, *, log_path: Path, env: dict | None = None, port: int | None = None, kind: str = "uvicorn"
+    ) -> None:
+        self.kind = kind
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
@@ -37,13 +57,13 @@ class DaphneServer:
         return f"ws://127.0.0.1:{self.port}/ws/widgets/?token={token}"
 
     def start(self, timeout: float = 60) -> None:
-        argv = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "config.asgi:application"]
+        argv = server_argv(self.kind, host="127.0.0.1", port=self.port)
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"daphne exited with {self.process.returncode}:\n{self._log_tail()}")
+                raise RuntimeError(f"{self.kind} exited with {self.process.returncode}:\n{self._log_tail()}")
             try:
                 with urlopen(f"{self.url}/widgets/0/", timeout=2):
                     return
@@ -52,7 +72,7 @@ class DaphneServer:
             except (URLError, ConnectionError, TimeoutError):
                 time.sleep(0.2)
         self.stop()
-        raise RuntimeError(f"daphne did not answer on {self.url} within {timeout:.0f} s:\n{self._log_tail()}")
+        raise RuntimeError(f"{self.kind} did not answer on {self.url} within {timeout:.0f} s:\n{self._log_tail()}")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -1,4 +1,8 @@
-"""The OBS browser source in real headless Chromium against a real daphne server (websockets included)."""
+"""The OBS browser source in real headless Chromium against a real ASGI server (websockets included).
+
+uvicorn is what production runs; daphne is what ``runserver`` and ``manage.py studio`` run, so the main
+case runs on both.
+"""
 
 import asyncio
 import json
@@ -15,7 +19,7 @@ from websockets.asyncio.client import connect as ws_connect
 from pipeline import services as pipeline_services
 from tests.conftest import worker_database_url
 from widgets import services
-from widgets.liveserver import DaphneServer
+from widgets.liveserver import AsgiServer
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -31,9 +35,14 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def daphne(transactional_db, channel_layer, tmp_path):
+def server_kind():
+    return "uvicorn"
+
+
+@pytest.fixture
+def server(transactional_db, channel_layer, tmp_path, server_kind):
     env = {"DATABASE_URL": worker_database_url(), "REDIS_URL": settings.REDIS_URL}
-    server = DaphneServer(log_path=tmp_path / "daphne.log", env=env)
+    server = AsgiServer(kind=server_kind, log_path=tmp_path / f"{server_kind}.log", env=env)
     server.start()
     yield server
     server.stop()
@@ -47,7 +56,7 @@ async def page():
         await browser.close()
 
 
-async def send_action(server: DaphneServer, token: str, widget_id: int, action: str, payload: dict | None = None):
+async def send_action(server: AsgiServer, token: str, widget_id: int, action: str, payload: dict | None = None):
     """Act from another connection, as the streamer's control page would."""
     message = {"type": "WIDGET_ACTION", "widgetId": widget_id, "action": action, "payload": payload}
     async with ws_connect(server.websocket_url(token), origin=server.url, open_timeout=10) as ws:
@@ -59,21 +68,22 @@ async def send_action(server: DaphneServer, token: str, widget_id: int, action: 
                 return message
 
 
-def obs_url(server: DaphneServer, widget) -> str:
+def obs_url(server: AsgiServer, widget) -> str:
     return f"{server.url}/widgets/{widget.id}/?token={widget.access_token}"
 
 
+@pytest.mark.parametrize("server_kind", ["uvicorn", "daphne"])
 async def test_obs_page_shows_the_countdown_and_follows_actions_from_another_connection(
-    daphne, page, countdown, streamer, streamer_token
+    server, page, countdown, streamer, streamer_token
 ):
-    await page.goto(obs_url(daphne, countdown))
+    await page.goto(obs_url(server, countdown))
     time_shown = page.locator(".countdown-time")
     await expect(time_shown).to_have_text("05:00", timeout=WAIT_MS)
 
-    await send_action(daphne, streamer_token, countdown.id, "set_duration", {"duration": 90})
+    await send_action(server, streamer_token, countdown.id, "set_duration", {"duration": 90})
     await expect(time_shown).to_have_text("01:30", timeout=WAIT_MS)
 
-    await send_action(daphne, streamer_token, countdown.id, "start")
+    await send_action(server, streamer_token, countdown.id, "start")
     await expect(time_shown).to_have_text(re.compile(r"^04:5\d$"), timeout=WAIT_MS)
 
     # Rotating the token disconnects the page for good: it hides the widget and stops retrying.
@@ -82,7 +92,7 @@ async def test_obs_page_shows_the_countdown_and_follows_actions_from_another_con
     await expect(page.locator("#widget")).to_be_hidden()
 
 
-async def test_obs_page_counts_from_server_time_even_with_a_wrong_local_clock(daphne, page, streamer):
+async def test_obs_page_counts_from_server_time_even_with_a_wrong_local_clock(server, page, streamer):
     """A timer started half an hour ago shows about 30:00 left, whatever the viewer's clock says."""
     widget = await database_sync_to_async(services.widget_create)(
         owner=streamer, title="Marathon", type="countdown", config={"duration": 3600}
@@ -93,45 +103,45 @@ async def test_obs_page_counts_from_server_time_even_with_a_wrong_local_clock(da
     await page.clock.install(time=time.time() + 3600)  # this browser's clock runs an hour fast
     await page.clock.resume()
 
-    await page.goto(obs_url(daphne, widget))
+    await page.goto(obs_url(server, widget))
 
     await expect(page.locator(".countdown-time")).to_have_text(re.compile(r"^(30:00|29:[0-5]\d)$"), timeout=WAIT_MS)
 
 
-async def test_obs_page_reconnects_after_the_server_restarts(daphne, page, countdown, streamer_token):
-    await page.goto(obs_url(daphne, countdown))
+async def test_obs_page_reconnects_after_the_server_restarts(server, page, countdown, streamer_token):
+    await page.goto(obs_url(server, countdown))
     await expect(page.locator(".countdown-time")).to_have_text("05:00", timeout=WAIT_MS)
 
-    await asyncio.to_thread(daphne.stop)
+    await asyncio.to_thread(server.stop)
     await expect(page.locator("body")).to_have_attribute("data-status", "reconnecting", timeout=WAIT_MS)
-    await asyncio.to_thread(daphne.start)
+    await asyncio.to_thread(server.start)
     await expect(page.locator("body")).to_have_attribute("data-status", "connected", timeout=WAIT_MS * 2)
-    await send_action(daphne, streamer_token, countdown.id, "set_duration", {"duration": 42})
+    await send_action(server, streamer_token, countdown.id, "set_duration", {"duration": 42})
 
     await expect(page.locator(".countdown-time")).to_have_text("00:42", timeout=WAIT_MS)
 
 
-async def test_text_overlay_page_shows_live_text(daphne, page, streamer, streamer_token):
+async def test_text_overlay_page_shows_live_text(server, page, streamer, streamer_token):
     widget = await database_sync_to_async(services.widget_create)(
         owner=streamer, title="Lower third", type="text_overlay", config={"text": "Hi"}
     )
-    await page.goto(obs_url(daphne, widget))
+    await page.goto(obs_url(server, widget))
     text = page.locator(".overlay-text")
     await expect(text).to_have_text("Hi", timeout=WAIT_MS)
 
-    await send_action(daphne, streamer_token, widget.id, "set_text", {"text": "Back in 5 <b>min</b>"})
+    await send_action(server, streamer_token, widget.id, "set_text", {"text": "Back in 5 <b>min</b>"})
     await expect(text).to_have_text("Back in 5 <b>min</b>", timeout=WAIT_MS)
-    await send_action(daphne, streamer_token, widget.id, "hide")
+    await send_action(server, streamer_token, widget.id, "hide")
     await expect(text).to_have_class("overlay-text hidden", timeout=WAIT_MS)
 
 
-async def test_control_page_drives_the_widget_and_shows_pipeline_progress(daphne, page, streamer, countdown):
+async def test_control_page_drives_the_widget_and_shows_pipeline_progress(server, page, streamer, countdown):
     client = Client()
     await database_sync_to_async(client.force_login)(streamer)
     await page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": daphne.url}]
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": server.url}]
     )
-    await page.goto(f"{daphne.url}/widgets/{countdown.id}/control/")
+    await page.goto(f"{server.url}/widgets/{countdown.id}/control/")
     await expect(page.locator("#status")).to_have_text("connected", timeout=WAIT_MS)
     await expect(page.locator(".countdown-time")).to_have_text("05:00", timeout=WAIT_MS)
 
