@@ -1,104 +1,207 @@
-"""One ffmpeg pass per clip: the chosen audio track as 16 kHz mono PCM, streamed in fixed-size chunks.
+"""One decode per clip: the chosen audio track as 16 kHz mono PCM, streamed in blocks of a few seconds.
 
 Everything audio-derived (silences, loudness, waveform peaks, the 16 kHz WAV for Whisper) is computed
 from this single stream, so a clip is decoded once and memory does not grow with its length.
+
+The track is decoded in this process by libavcodec (PyAV), not by an ffmpeg child: the ffmpeg command
+line hands every 21 ms audio frame between its demux, decode, filter and mux threads, about nine futex
+calls per frame, and on a 2-core machine that hand-off costs more than the decoding itself
+(``benchmarks/silence.py`` measures both). Decoded frames are gathered into blocks and resampled a
+block at a time by libswresample, the resampler ``ffmpeg -ar 16000`` and Whisper's own loader use.
 """
 
 from __future__ import annotations
 
-import subprocess
-import threading
 import wave
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
+import av
+import av.logging
 import numpy as np
 
 from streams.analysis.levels import LevelMeter
 from streams.analysis.silence import DEFAULT_THRESHOLD_DB, SilenceDetector, speech_spans
-from streams.ffmpeg import FFmpegError, ffmpeg_binary
 
 SAMPLE_RATE = 16_000
 CHUNK_SECONDS = 4
+MAX_WARNINGS = 20
 
 
 class AudioDecodeError(RuntimeError):
     """The audio track could not be decoded completely (corrupt, truncated, or missing)."""
 
 
-@cache
-def _has_soxr() -> bool:
-    """soxr resamples faster than ffmpeg's own swr at equal quality; not every build has it."""
-    result = subprocess.run([ffmpeg_binary(), "-hide_banner", "-buildconf"], capture_output=True, text=True)
-    return "--enable-libsoxr" in result.stdout
+def _reason(error: av.error.FFmpegError) -> str:
+    """PyAV's error with libav's own explanation when it logged one ("moov atom not found")."""
+    logged = error.log[2].strip() if getattr(error, "log", None) else ""
+    text = error.strerror or str(error)
+    return f"{text} ({logged})" if logged and logged not in text else text
 
 
-def decode_argv(path: Path | str, *, track: int = 0, sample_rate: int = SAMPLE_RATE) -> list[str]:
-    resample = ["-af", f"aresample={sample_rate}:resampler=soxr"] if _has_soxr() else ["-ar", str(sample_rate)]
-    return [
-        ffmpeg_binary(),
-        "-hide_banner",
-        "-nostdin",
-        "-v",
-        "error",
-        "-i",
-        str(path),
-        "-map",
-        f"0:a:{track}",
-        "-vn",
-        "-sn",
-        "-dn",
-        "-ac",
-        "1",
-        *resample,
-        # Without this ffmpeg flushes every packet (a few hundred bytes) into the pipe, and reading that
-        # many small writes costs more than the decode; its 32 KiB buffer fills instead.
-        "-flush_packets",
-        "0",
-        "-f",
-        "s16le",
-        "pipe:1",
-    ]
+@contextmanager
+def _libav_errors():
+    """Let libav report errors (PyAV silences it by default), so that they reach our error messages."""
+    previous = av.logging.get_level()
+    av.logging.set_level(av.logging.ERROR)
+    try:
+        with av.logging.Capture():
+            yield
+    finally:
+        av.logging.set_level(previous)
+
+
+class _MonoResampler:
+    """Blocks of decoded audio (any format, layout and rate) in, int16 mono at ``rate`` out.
+
+    One libavfilter graph (aresample, aformat) per input format; it keeps the filter's state between
+    blocks, so block boundaries leave no seam.
+    """
+
+    def __init__(self, rate: int) -> None:
+        self.rate = rate
+        self._graph: av.filter.Graph | None = None
+        self._key: tuple[str, str, int] | None = None
+
+    def convert(self, arrays: list[np.ndarray], key: tuple[str, str, int]) -> list[np.ndarray]:
+        out = self.finish() if key != self._key else []
+        if self._graph is None:
+            self._graph, self._key = self._build(*key), key
+        sample_format, layout, rate = key
+        block = av.AudioFrame.from_ndarray(np.concatenate(arrays, axis=1), format=sample_format, layout=layout)
+        block.sample_rate = rate
+        self._graph.push(block)
+        return out + self._pull()
+
+    def finish(self) -> list[np.ndarray]:
+        if self._graph is None:
+            return []
+        self._graph.push(None)
+        out = self._pull()
+        self._graph = self._key = None
+        return out
+
+    def _build(self, sample_format: str, layout: str, rate: int) -> av.filter.Graph:
+        graph = av.filter.Graph()
+        source = graph.add_abuffer(format=sample_format, sample_rate=rate, layout=layout, time_base=f"1/{rate}")
+        resample = graph.add("aresample", str(self.rate))
+        mono = graph.add("aformat", "sample_fmts=s16:channel_layouts=mono")
+        sink = graph.add("abuffersink")
+        source.link_to(resample)
+        resample.link_to(mono)
+        mono.link_to(sink)
+        graph.configure()
+        return graph
+
+    def _pull(self) -> list[np.ndarray]:
+        out = []
+        while True:
+            try:
+                frame = self._graph.pull()
+            except (av.error.BlockingIOError, av.error.EOFError):
+                return out
+            out.append(frame.to_ndarray().reshape(-1))
+
+
+def _decoded_frames(container, stream, warnings: list[str]) -> Iterator[av.AudioFrame]:
+    """The track's frames; a damaged packet is skipped (as ffmpeg does) and noted, unreadable data ends it."""
+    skipped = 0
+    packets = container.demux(stream)
+    while True:
+        try:
+            packet = next(packets)
+        except StopIteration:
+            break
+        except av.error.FFmpegError as error:  # the file breaks off: what was decoded stands, the caller checks
+            warnings.append(f"reading stopped: {_reason(error)}")
+            break
+        try:
+            yield from packet.decode()
+        except av.error.FFmpegError as error:
+            skipped += 1
+            if skipped <= MAX_WARNINGS:
+                warnings.append(f"skipped a damaged packet at {float(packet.pts or 0) * packet.time_base:.3f} s: "
+                                f"{_reason(error)}")
+    if skipped > MAX_WARNINGS:
+        warnings.append(f"{skipped} damaged packets skipped in all")
+
+
+def _stream_end(stream) -> float | None:
+    """Where the track ends by the container (seconds), if it says: edit lists end it mid-frame."""
+    if not stream.duration or stream.time_base is None:
+        return None
+    return float(((stream.start_time or 0) + stream.duration) * stream.time_base)
+
+
+def _samples(frame: av.AudioFrame, end: float | None) -> np.ndarray | None:
+    """The frame's samples, cut at ``end``: libavcodec drops an AAC track's leading priming samples
+    itself, while the trailing padding is for the reader to drop, as the ffmpeg command line does."""
+    array = frame.to_ndarray()
+    if end is None or frame.pts is None:
+        return array
+    keep = round((end - float(frame.pts * frame.time_base)) * frame.sample_rate)
+    if keep >= frame.samples:
+        return array
+    if keep <= 0:
+        return None
+    return array[:, :keep] if frame.format.is_planar else array[:, : keep * len(frame.layout.channels)]
 
 
 def pcm_chunks(
-    path: Path | str, *, track: int = 0, sample_rate: int = SAMPLE_RATE, chunk_seconds: float = CHUNK_SECONDS
+    path: Path | str,
+    *,
+    track: int = 0,
+    sample_rate: int = SAMPLE_RATE,
+    chunk_seconds: float = CHUNK_SECONDS,
+    warnings: list[str] | None = None,
 ) -> Iterator[np.ndarray]:
-    """int16 mono chunks of the track; raises ``FFmpegError`` (with its stderr) if ffmpeg fails."""
-    argv = decode_argv(path, track=track, sample_rate=sample_rate)
-    chunk_bytes = int(sample_rate * chunk_seconds) * 2
-    with subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
-        errors: list[bytes] = []
-        # Drained on the side: a corrupt file can log more than a pipe holds and stall ffmpeg.
-        reader = threading.Thread(target=lambda: errors.extend(process.stderr), daemon=True)
-        reader.start()
-        finished = False
+    """int16 mono chunks of audio track ``track`` (0 = the first); raises ``AudioDecodeError``.
+
+    Damaged packets are skipped and described in ``warnings``: a caller that knows the clip's length
+    tells a damaged file from a whole one by the duration decoded (see ``scan_audio``).
+    """
+    warnings = [] if warnings is None else warnings
+    with _libav_errors():
         try:
-            buffer = bytearray(chunk_bytes)
-            view = memoryview(buffer)
-            while True:
-                filled = 0
-                while filled < chunk_bytes:
-                    got = process.stdout.readinto(view[filled:])
-                    if not got:
-                        break
-                    filled += got
-                filled -= filled % 2
-                if filled:
-                    yield np.frombuffer(bytes(view[:filled]), dtype=np.int16)
-                if filled < chunk_bytes:
-                    finished = True
-                    break
-        finally:
-            if not finished:  # the consumer stopped early (an error, a closed generator)
-                process.kill()
-            process.stdout.close()
-            process.wait()
-            reader.join()
-        if finished and process.returncode != 0:
-            raise FFmpegError(argv, process.returncode, b"".join(errors).decode(errors="replace"))
+            container = av.open(str(path))
+        except av.error.FFmpegError as error:
+            raise AudioDecodeError(f"audio track {track} cannot be decoded: {_reason(error)}") from None
+        with container:
+            audio = container.streams.audio
+            if not 0 <= track < len(audio):
+                raise AudioDecodeError(f"audio track {track} does not exist (the file has {len(audio)})")
+            stream = audio[track]
+            end = _stream_end(stream)
+            resampler = _MonoResampler(sample_rate)
+            pending: list[np.ndarray] = []
+            pending_samples, key = 0, None
+            try:
+                for frame in _decoded_frames(container, stream, warnings):
+                    samples = _samples(frame, end)
+                    if samples is None:
+                        continue
+                    frame_key = (frame.format.name, frame.layout.name, frame.sample_rate)
+                    if pending and frame_key != key:
+                        yield from _joined(resampler.convert(pending, key))
+                        pending, pending_samples = [], 0
+                    key = frame_key
+                    pending.append(samples)
+                    pending_samples += frame.samples
+                    if pending_samples >= chunk_seconds * frame.sample_rate:
+                        yield from _joined(resampler.convert(pending, key))
+                        pending, pending_samples = [], 0
+                if pending:
+                    yield from _joined(resampler.convert(pending, key))
+                yield from _joined(resampler.finish())
+            except av.error.FFmpegError as error:  # a format the resampler cannot take
+                raise AudioDecodeError(f"audio track {track} cannot be decoded: {_reason(error)}") from None
+
+
+def _joined(arrays: list[np.ndarray]) -> Iterator[np.ndarray]:
+    if arrays:
+        yield arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
 
 
 @dataclass
@@ -135,26 +238,27 @@ def scan_audio(
     """
     detector = SilenceDetector(SAMPLE_RATE, threshold_db=threshold_db, min_duration=min_silence)
     meter = LevelMeter(SAMPLE_RATE)
+    warnings: list[str] = []
     sink = _open_wav(wav_path) if wav_path else None
     try:
-        for chunk in pcm_chunks(path, track=track):
+        for chunk in pcm_chunks(path, track=track, warnings=warnings):
             detector.feed(chunk)
             meter.feed(chunk)
             if sink is not None:
                 sink.writeframesraw(chunk.tobytes())
             if progress and expected_duration:
                 progress(min(100.0, detector.duration / expected_duration * 100))
-    except FFmpegError as error:
-        raise AudioDecodeError(f"audio track {track} cannot be decoded: {error}") from error
     finally:
         if sink is not None:
             sink.close()
     duration = detector.duration
+    detail = f": {'; '.join(warnings[:3])}" if warnings else ""
     if duration == 0:
-        raise AudioDecodeError(f"audio track {track} holds no decodable audio")
+        raise AudioDecodeError(f"audio track {track} holds no decodable audio{detail}")
     if expected_duration and duration < expected_duration - max(1.0, 0.02 * expected_duration):
         raise AudioDecodeError(
             f"audio track {track} stops at {duration:.3f} s of {expected_duration:.3f} s (truncated or corrupt)"
+            f"{detail}"
         )
     silences = detector.finish()
     return AudioScan(
@@ -168,6 +272,7 @@ def scan_audio(
         peaks=meter.peaks(),
         peaks_per_second=meter.blocks_per_second,
         wav_bytes=detector.position * 2,
+        warnings=warnings,
     )
 
 
