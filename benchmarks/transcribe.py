@@ -4,8 +4,8 @@ Builds an N-minute mic-track recording of which about 25% is speech: each minute
 sentences of ``samples/speech.ogg``, about 15 s) and then room sound below -48 dBFS, in two versions: a
 quiet room (mains hum and hiss) and a room where game music from the speakers bleeds into the mic. Then:
 
-- speech-only: the project's path (silence analysis -> speech spans -> padded clip ranges -> Whisper on
-  those ranges only), timed without and with the analysis;
+- speech-only: the project's path (silence analysis -> speech spans -> padded clip ranges, packed into
+  30 s windows -> Whisper on those windows only), timed without and with the analysis;
 - whole file: the same engine and model on the whole recording;
 
 and prints the ratio speech-only / whole file (target <= 0.35), the real-time factor of each engine

@@ -232,7 +232,7 @@ ANALYSIS_MIN_SILENCE = env_float("ANALYSIS_MIN_SILENCE", 1.0)
 ANALYSIS_AUDIO_TRACK = env_int("ANALYSIS_AUDIO_TRACK", 0)  # 0 = first audio track (e.g. the mic)
 ANALYSIS_THUMBNAIL_EVERY = env_float("ANALYSIS_THUMBNAIL_EVERY", 10.0)
 WHISPER_COMPUTE_TYPE = env_str("WHISPER_COMPUTE_TYPE")  # empty: int8 on CPU, float16 on CUDA
-WHISPER_BATCH_SIZE = env_int("WHISPER_BATCH_SIZE", 8)  # batched inference on CUDA
+WHISPER_BATCH_SIZE = env_int("WHISPER_BATCH_SIZE", 8)  # packed 30 s windows per batched model call
 WHISPER_RANGE_PAD = env_float("WHISPER_RANGE_PAD", 0.2)  # seconds added around each speech span
 WHISPER_WINDOW_SECONDS = env_int("WHISPER_WINDOW_SECONDS", 600)  # clip audio loaded per model call
 WHISPER_MAX_NEW_TOKENS = env_int("WHISPER_MAX_NEW_TOKENS", 0)  # 0: the engine's default per window

@@ -67,3 +67,68 @@ def plan_windows(ranges: list[Range], *, max_span: float = 600.0) -> list[Window
     if group:
         windows.append(Window(group[0][0], group[-1][1], tuple(group)))
     return windows
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A speech range of the clip (``start``-``end``) placed at ``offset`` seconds in the packed audio."""
+
+    start: float
+    end: float
+    offset: float
+
+    @property
+    def length(self) -> float:
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
+class PackedWindow:
+    """One model input: pieces back to back, each followed by ``gap`` seconds of silence."""
+
+    pieces: tuple[Piece, ...]
+    gap: float
+
+    @property
+    def start(self) -> float:
+        return self.pieces[0].offset
+
+    @property
+    def end(self) -> float:
+        return round(self.pieces[-1].offset + self.pieces[-1].length + self.gap, 3)
+
+    def piece_at(self, packed_time: float) -> Piece:
+        """The piece a moment of the packed audio belongs to (a moment in a gap: the piece before it)."""
+        found = self.pieces[0]
+        for piece in self.pieces:
+            if piece.offset <= packed_time:
+                found = piece
+        return found
+
+    def clip_time(self, packed_time: float, piece: Piece | None = None) -> float:
+        """A moment of the packed audio on the clip's timeline, kept inside its piece."""
+        piece = piece or self.piece_at(packed_time)
+        return round(piece.start + min(max(packed_time - piece.offset, 0.0), piece.length), 3)
+
+
+def pack_ranges(ranges: list[Range], *, window: float = 30.0, gap: float = 1.0) -> list[PackedWindow]:
+    """Speech ranges laid end to end in windows of at most ``window`` seconds, for one batched model call.
+
+    Whisper reads 30 s at a time and pads a shorter input with silence to 30 s, so a 10 s range sent
+    alone costs as much as 30 s of audio; packed, a stream's speech fills its windows. The ``gap`` of
+    silence after each range keeps words of different ranges apart, and a second of it lets the model
+    end its sentence there. A range longer than a window is cut into equal pieces first.
+    """
+    windows: list[PackedWindow] = []
+    group: list[Piece] = []
+    offset = used = 0.0
+    for start, end in split_long(sorted(ranges), window - gap):
+        if group and used + (end - start) + gap > window + 1e-9:
+            windows.append(PackedWindow(tuple(group), gap))
+            group, used = [], 0.0
+        group.append(Piece(start, end, round(offset, 3)))
+        offset += (end - start) + gap
+        used += (end - start) + gap
+    if group:
+        windows.append(PackedWindow(tuple(group), gap))
+    return windows

@@ -4,10 +4,11 @@ import subprocess
 import sys
 import threading
 
+import numpy as np
 import pytest
 
-from transcription.engines import EngineError, SegmentResult, TranscriptionTimeout, run_model_call
-from transcription.ranges import Window, clip_ranges, plan_windows, split_long
+from transcription.engines import EngineError, SegmentResult, TranscriptionTimeout, packed_audio, run_model_call
+from transcription.ranges import Piece, Window, clip_ranges, pack_ranges, plan_windows, split_long
 from transcription.subtitles import to_srt, to_vtt
 from transcription.wer import word_error_rate
 
@@ -24,6 +25,41 @@ def test_ranges_are_padded_clamped_merged_and_crumbs_dropped():
 
 def test_long_ranges_are_split_for_batched_inference():
     assert split_long([(0.0, 10.0), (20.0, 95.0)], 30.0) == [(0.0, 10.0), (20.0, 45.0), (45.0, 70.0), (70.0, 95.0)]
+
+
+def test_speech_ranges_are_packed_into_30_second_windows_with_a_gap_after_each():
+    windows = pack_ranges([(2.0, 16.0), (62.0, 76.0), (122.0, 136.0), (200.0, 259.0)], window=30.0, gap=0.5)
+
+    assert [window.pieces for window in windows] == [
+        (Piece(2.0, 16.0, 0.0), Piece(62.0, 76.0, 14.5)),  # 14 + 0.5 + 14 + 0.5 = 29 s: both fit
+        (Piece(122.0, 136.0, 29.0),),  # the next 29.5 s piece of the long range does not fit beside it
+        (Piece(200.0, 229.5, 43.5),),  # a range longer than a window is cut into equal pieces
+        (Piece(229.5, 259.0, 73.5),),
+    ]
+    bounds = [(window.start, window.end) for window in windows]
+    assert bounds == [(0.0, 29.0), (29.0, 43.5), (43.5, 73.5), (73.5, 103.5)]
+    assert pack_ranges([]) == []
+
+
+def test_packed_time_maps_back_to_the_clip_inside_its_piece():
+    window = pack_ranges([(2.0, 16.0), (62.0, 76.0)], gap=0.5)[0]
+
+    assert window.clip_time(3.25) == 5.25
+    assert window.clip_time(14.6) == 62.1  # the second piece starts at 14.5 in the packed audio
+    assert window.clip_time(14.2) == 16.0  # a word ending in the gap ends with its piece
+    assert window.piece_at(14.2) == Piece(2.0, 16.0, 0.0)
+
+
+def test_packed_audio_places_each_range_by_sample():
+    audio = np.arange(10 * 16_000, dtype=np.float32)
+    windows = pack_ranges([(1.0, 2.0), (5.0, 5.5)], gap=0.25)
+
+    packed = packed_audio(audio, windows)
+
+    assert len(packed) == round(1.75 * 16_000) + round(0.25 * 16_000)
+    assert np.array_equal(packed[:16_000], audio[16_000:32_000])
+    assert not packed[16_000:20_000].any()  # the gap is silence
+    assert np.array_equal(packed[20_000:28_000], audio[80_000:88_000])
 
 
 def test_windows_bound_the_audio_loaded_per_model_call():

