@@ -144,19 +144,26 @@ class FasterWhisperEngine(Engine):
                 piece = window.piece_at((word.start + word.end) / 2)
                 start, end = window.clip_time(word.start, piece), window.clip_time(word.end, piece)
                 by_piece.setdefault(piece, []).append(_word(start, end, word.word, word.probability))
+            if not by_piece and segment.text.strip():  # text the aligner gave no words for: keep it whole
+                piece = window.piece_at(segment.start)
+                yield self._result(segment, segment.text, window.clip_time(segment.start, piece),
+                                   window.clip_time(segment.end, piece), [])
             for words in by_piece.values():
                 text = "".join(word["word"] for word in words)
-                yield SegmentResult(
-                    start=words[0]["start"],
-                    end=words[-1]["end"],
-                    text=text.strip(),
-                    avg_logprob=_finite(segment.avg_logprob),
-                    compression_ratio=_finite(segment.compression_ratio),
-                    no_speech_prob=_finite(segment.no_speech_prob),
-                    temperature=float(segment.temperature or 0.0),
-                    tokens=self.model.hf_tokenizer.encode(text, add_special_tokens=False).ids,
-                    words=words,
-                )
+                yield self._result(segment, text, words[0]["start"], words[-1]["end"], words)
+
+    def _result(self, segment, text: str, start: float, end: float, words: list[dict]) -> SegmentResult:
+        return SegmentResult(
+            start=start,
+            end=end,
+            text=text.strip(),
+            avg_logprob=_finite(segment.avg_logprob),
+            compression_ratio=_finite(segment.compression_ratio),
+            no_speech_prob=_finite(segment.no_speech_prob),
+            temperature=float(segment.temperature or 0.0),
+            tokens=self.model.hf_tokenizer.encode(text, add_special_tokens=False).ids,
+            words=words,
+        )
 
 
 def packed_audio(audio: np.ndarray, windows: list[PackedWindow]) -> np.ndarray:
