@@ -138,7 +138,7 @@ class FasterWhisperEngine(Engine):
     def _unpacked(self, found, windows: list[PackedWindow]) -> Iterator[SegmentResult]:
         """Each window's segment split by range, its words moved from packed time to clip time."""
         for segment in found:
-            window = [w for w in windows if w.start <= segment.start + 0.01][-1]
+            window = next((w for w in reversed(windows) if w.start <= segment.start + 0.01), windows[0])
             by_piece: dict = {}
             for word in segment.words or []:
                 piece = window.piece_at((word.start + word.end) / 2)
