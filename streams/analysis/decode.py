@@ -6,28 +6,35 @@ from this single stream, so a clip is decoded once and memory does not grow with
 The track is decoded in this process by libavcodec (PyAV), not by an ffmpeg child: the ffmpeg command
 line hands every 21 ms audio frame between its demux, decode, filter and mux threads, about nine futex
 calls per frame, and on a 2-core machine that hand-off costs more than the decoding itself
-(``benchmarks/silence.py`` measures both). Decoded frames are gathered into blocks and resampled a
-block at a time by libswresample, the resampler ``ffmpeg -ar 16000`` and Whisper's own loader use.
-"""
+(``benchmarks/silence.py`` measures both). A thread of our own decodes a few blocks ahead while the
+caller's thread resamples and analyses, and decoded frames are resampled a block at a time by
+libswresample, the resampler ``ffmpeg -ar 16000`` and Whisper's own loader use. The AAC track of an
+MP4 is read by ``streams.analysis.mp4``, which walks its sample table instead of loading it."""
 
 from __future__ import annotations
 
+import threading
 import wave
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Full, Queue
+from typing import TypeVar
 
 import av
 import av.logging
 import numpy as np
 
 from streams.analysis.levels import LevelMeter
+from streams.analysis.mp4 import AudioTrack, TruncatedTrack, open_audio_track
 from streams.analysis.silence import DEFAULT_THRESHOLD_DB, SilenceDetector, speech_spans
 
 SAMPLE_RATE = 16_000
 CHUNK_SECONDS = 4
 MAX_WARNINGS = 20
+
+T = TypeVar("T")
 
 
 class AudioDecodeError(RuntimeError):
@@ -65,12 +72,12 @@ class _MonoResampler:
         self._graph: av.filter.Graph | None = None
         self._key: tuple[str, str, int] | None = None
 
-    def convert(self, arrays: list[np.ndarray], key: tuple[str, str, int]) -> list[np.ndarray]:
+    def convert(self, samples: np.ndarray, key: tuple[str, str, int]) -> list[np.ndarray]:
         out = self.finish() if key != self._key else []
         if self._graph is None:
             self._graph, self._key = self._build(*key), key
         sample_format, layout, rate = key
-        block = av.AudioFrame.from_ndarray(np.concatenate(arrays, axis=1), format=sample_format, layout=layout)
+        block = av.AudioFrame.from_ndarray(samples, format=sample_format, layout=layout)
         block.sample_rate = rate
         self._graph.push(block)
         return out + self._pull()
@@ -105,27 +112,61 @@ class _MonoResampler:
             out.append(frame.to_ndarray().reshape(-1))
 
 
-def _decoded_frames(container, stream, warnings: list[str]) -> Iterator[av.AudioFrame]:
-    """The track's frames; a damaged packet is skipped (as ffmpeg does) and noted, unreadable data ends it."""
-    skipped = 0
-    packets = container.demux(stream)
-    while True:
-        try:
-            packet = next(packets)
-        except StopIteration:
-            break
-        except av.error.FFmpegError as error:  # the file breaks off: what was decoded stands, the caller checks
-            warnings.append(f"reading stopped: {_reason(error)}")
-            break
-        try:
-            yield from packet.decode()
-        except av.error.FFmpegError as error:
-            skipped += 1
-            if skipped <= MAX_WARNINGS:
-                warnings.append(f"skipped a damaged packet at {float(packet.pts or 0) * packet.time_base:.3f} s: "
-                                f"{_reason(error)}")
-    if skipped > MAX_WARNINGS:
-        warnings.append(f"{skipped} damaged packets skipped in all")
+class _DamageLog:
+    """Damaged packets are skipped (as ffmpeg does) and named in ``warnings``, the first few one by one."""
+
+    def __init__(self, warnings: list[str]) -> None:
+        self.warnings = warnings
+        self.skipped = 0
+
+    def skipped_packet(self, seconds: float, error: av.error.FFmpegError) -> None:
+        self.skipped += 1
+        if self.skipped <= MAX_WARNINGS:
+            self.warnings.append(f"skipped a damaged packet at {seconds:.3f} s: {_reason(error)}")
+
+    def close(self) -> None:
+        if self.skipped > MAX_WARNINGS:
+            self.warnings.append(f"{self.skipped} damaged packets skipped in all")
+
+
+# A decoded frame is one of ``Played``: the frame and the part of it the track plays, [first, last)
+Played = tuple[av.AudioFrame, int, int]
+
+SAMPLE_DTYPES = {
+    "u8": np.uint8, "s16": np.int16, "s32": np.int32, "s64": np.int64, "flt": np.float32, "dbl": np.float64,
+}
+
+
+def _container_frames(path: Path | str, track: int, warnings: list[str]) -> Iterator[Played]:
+    """The track read by libavformat (any container), each frame cut where the container ends the track."""
+    try:
+        container = av.open(str(path))
+    except av.error.FFmpegError as error:
+        raise AudioDecodeError(f"audio track {track} cannot be decoded: {_reason(error)}") from None
+    with container:
+        audio = container.streams.audio
+        if not 0 <= track < len(audio):
+            raise AudioDecodeError(f"audio track {track} does not exist (the file has {len(audio)})")
+        stream = audio[track]
+        end = _stream_end(stream)
+        damage = _DamageLog(warnings)
+        packets = container.demux(stream)
+        while True:
+            try:
+                packet = next(packets)
+            except StopIteration:
+                break
+            except av.error.FFmpegError as error:  # the file breaks off: what was decoded stands, the caller checks
+                warnings.append(f"reading stopped: {_reason(error)}")
+                break
+            try:
+                frames = packet.decode()
+            except av.error.FFmpegError as error:
+                damage.skipped_packet(float(packet.pts or 0) * packet.time_base, error)
+                continue
+            for frame in frames:
+                yield frame, 0, _samples_before(frame, end)
+        damage.close()
 
 
 def _stream_end(stream) -> float | None:
@@ -135,18 +176,124 @@ def _stream_end(stream) -> float | None:
     return float(((stream.start_time or 0) + stream.duration) * stream.time_base)
 
 
-def _samples(frame: av.AudioFrame, end: float | None) -> np.ndarray | None:
-    """The frame's samples, cut at ``end``: libavcodec drops an AAC track's leading priming samples
-    itself, while the trailing padding is for the reader to drop, as the ffmpeg command line does."""
-    array = frame.to_ndarray()
+def _samples_before(frame: av.AudioFrame, end: float | None) -> int:
+    """How many of the frame's samples lie before ``end``: libavcodec drops an AAC track's leading
+    priming samples itself, while the trailing padding is for the reader to drop, as the ffmpeg command
+    line does."""
     if end is None or frame.pts is None:
-        return array
-    keep = round((end - float(frame.pts * frame.time_base)) * frame.sample_rate)
-    if keep >= frame.samples:
-        return array
-    if keep <= 0:
-        return None
-    return array[:, :keep] if frame.format.is_planar else array[:, : keep * len(frame.layout.channels)]
+        return frame.samples
+    return round((end - float(frame.pts * frame.time_base)) * frame.sample_rate)
+
+
+def _mp4_aac_frames(track: AudioTrack, warnings: list[str]) -> Iterator[Played]:
+    """An MP4 AAC track read by ``mp4`` and decoded by libavcodec, cut to what its edit list plays."""
+    codec = av.CodecContext.create("aac", "r")
+    codec.extradata = track.decoder_config
+    damage = _DamageLog(warnings)
+    decoded, rate = 0, track.timescale
+
+    def frames() -> Iterator[av.AudioFrame]:
+        try:
+            for data in track.packets():
+                try:
+                    yield from codec.decode(av.Packet(data))
+                except av.error.FFmpegError as error:
+                    damage.skipped_packet(decoded / rate, error)
+        except TruncatedTrack as error:
+            warnings.append(f"reading stopped: {error}")
+        yield from codec.decode(None)
+
+    skip, length = track.played(rate)
+    for frame in frames():
+        if frame.sample_rate != rate:
+            rate = frame.sample_rate
+            skip, length = track.played(rate)
+        yield frame, skip - decoded, frame.samples if length is None else skip + length - decoded
+        decoded += frame.samples
+    damage.close()
+
+
+def _blocks(
+    path: Path | str, track: int, chunk_seconds: float, warnings: list[str]
+) -> Iterator[tuple[np.ndarray, tuple[str, str, int]]]:
+    """The track's decoded samples joined into blocks of about ``chunk_seconds``, each of one
+    (sample format, layout, rate): the unit the resampler takes, shaped as ``AudioFrame.from_ndarray``
+    wants it. Frames are viewed in place (``to_ndarray`` costs six times more, per 21 ms frame)."""
+    mp4_track = open_audio_track(path, track)
+    source = _mp4_aac_frames(mp4_track, warnings) if mp4_track else _container_frames(path, track, warnings)
+    pending: list[list[np.ndarray]] = []
+    pending_samples, key, dtype, width = 0, None, None, 1
+    for frame, first, last in source:
+        first, last = max(0, first), min(frame.samples, last)
+        if last <= first:
+            continue
+        frame_key = (frame.format.name, frame.layout.name, frame.sample_rate)
+        if frame_key != key:
+            if pending:
+                yield _joined_planes(pending), key
+                pending, pending_samples = [], 0
+            key, dtype = frame_key, SAMPLE_DTYPES[frame.format.packed.name]
+            width = 1 if frame.format.is_planar else frame.layout.nb_channels
+        count = frame.samples * width
+        pending.append([np.frombuffer(plane, dtype, count)[first * width : last * width] for plane in frame.planes])
+        pending_samples += last - first
+        if pending_samples >= chunk_seconds * frame.sample_rate:
+            yield _joined_planes(pending), key
+            pending, pending_samples = [], 0
+    if pending:
+        yield _joined_planes(pending), key
+
+
+def _joined_planes(frames: list[list[np.ndarray]]) -> np.ndarray:
+    """(planes, samples): the frames' planes laid end to end, plane by plane."""
+    return np.stack([np.concatenate(plane) for plane in zip(*frames, strict=True)])
+
+
+def _read_ahead(items: Iterator[T], depth: int = 4) -> Iterator[T]:
+    """``items`` produced by a thread of their own, up to ``depth`` ahead of the caller.
+
+    libavcodec decodes without holding the GIL, so while that thread decodes the next blocks this one
+    resamples and analyses the last: two cores share the work, as the ffmpeg command line's threads
+    share it. Memory stays at ``depth`` blocks.
+    """
+    handoff: Queue = Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            with av.logging.Capture():  # libav's messages are captured per thread
+                for item in items:
+                    if not put((item, None)):
+                        return
+            put((end, None))
+        except BaseException as error:  # noqa: BLE001 - handed to the consumer, which raises it
+            put((end, error))
+        finally:
+            items.close()
+
+    producer = threading.Thread(target=produce, name="audio-decode", daemon=True)
+    producer.start()
+    try:
+        while True:
+            item, error = handoff.get()
+            if error is not None:
+                raise error
+            if item is end:
+                return
+            yield item
+    finally:
+        stop.set()
+        producer.join()
 
 
 def pcm_chunks(
@@ -160,43 +307,19 @@ def pcm_chunks(
     """int16 mono chunks of audio track ``track`` (0 = the first); raises ``AudioDecodeError``.
 
     Damaged packets are skipped and described in ``warnings``: a caller that knows the clip's length
-    tells a damaged file from a whole one by the duration decoded (see ``scan_audio``).
+    tells a damaged file from a whole one by the duration decoded (see ``scan_audio``). An MP4 whose
+    track is AAC is read by ``mp4`` (memory that does not grow with the recording), anything else
+    by libavformat.
     """
     warnings = [] if warnings is None else warnings
     with _libav_errors():
+        resampler = _MonoResampler(sample_rate)
         try:
-            container = av.open(str(path))
-        except av.error.FFmpegError as error:
+            for block, key in _read_ahead(_blocks(path, track, chunk_seconds, warnings)):
+                yield from _joined(resampler.convert(block, key))
+            yield from _joined(resampler.finish())
+        except av.error.FFmpegError as error:  # a format the resampler cannot take
             raise AudioDecodeError(f"audio track {track} cannot be decoded: {_reason(error)}") from None
-        with container:
-            audio = container.streams.audio
-            if not 0 <= track < len(audio):
-                raise AudioDecodeError(f"audio track {track} does not exist (the file has {len(audio)})")
-            stream = audio[track]
-            end = _stream_end(stream)
-            resampler = _MonoResampler(sample_rate)
-            pending: list[np.ndarray] = []
-            pending_samples, key = 0, None
-            try:
-                for frame in _decoded_frames(container, stream, warnings):
-                    samples = _samples(frame, end)
-                    if samples is None:
-                        continue
-                    frame_key = (frame.format.name, frame.layout.name, frame.sample_rate)
-                    if pending and frame_key != key:
-                        yield from _joined(resampler.convert(pending, key))
-                        pending, pending_samples = [], 0
-                    key = frame_key
-                    pending.append(samples)
-                    pending_samples += frame.samples
-                    if pending_samples >= chunk_seconds * frame.sample_rate:
-                        yield from _joined(resampler.convert(pending, key))
-                        pending, pending_samples = [], 0
-                if pending:
-                    yield from _joined(resampler.convert(pending, key))
-                yield from _joined(resampler.finish())
-            except av.error.FFmpegError as error:  # a format the resampler cannot take
-                raise AudioDecodeError(f"audio track {track} cannot be decoded: {_reason(error)}") from None
 
 
 def _joined(arrays: list[np.ndarray]) -> Iterator[np.ndarray]:

@@ -26,6 +26,7 @@ PURE_MODULES = [
     "streams.analysis.levels",
     "streams.analysis.waveform",
     "streams.analysis.decode",
+    "streams.analysis.mp4",
     "streams.analysis.thumbnails",
     "transcription.ranges",
     "transcription.subtitles",

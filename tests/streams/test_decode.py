@@ -2,6 +2,7 @@
 
 import random
 import subprocess
+import threading
 import wave
 
 import numpy as np
@@ -90,3 +91,15 @@ def test_a_track_that_does_not_exist(encode):
 
     with pytest.raises(AudioDecodeError, match=r"audio track 2 does not exist \(the file has 1\)"):
         list(pcm_chunks(path, track=2))
+
+
+def test_a_reader_that_stops_early_leaves_no_decoder_running(encode):
+    """The decoding thread reads ahead; closing the stream (a task's time limit, say) stops and joins it."""
+    path = encode("long.mka", "sine=d=60", "-c:a", "aac")
+    chunks = pcm_chunks(path, chunk_seconds=1)
+
+    first = next(chunks)
+    chunks.close()
+
+    assert len(first) == pytest.approx(16_000, abs=1024)  # blocks end on a frame
+    assert not [thread for thread in threading.enumerate() if thread.name == "audio-decode"]
