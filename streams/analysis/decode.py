@@ -199,7 +199,7 @@ def _mp4_aac_frames(track: AudioTrack, warnings: list[str]) -> Iterator[Played]:
                     yield from codec.decode(av.Packet(data))
                 except av.error.FFmpegError as error:
                     damage.skipped_packet(decoded / rate, error)
-        except TruncatedTrack as error:
+        except (TruncatedTrack, OSError) as error:  # cut short, or changed or removed since it was opened
             warnings.append(f"reading stopped: {error}")
         yield from codec.decode(None)
 

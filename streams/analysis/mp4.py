@@ -303,24 +303,34 @@ def _entries(fd: int, start: int, count: int, layout: str) -> Iterator[tuple[int
     entry = struct.Struct(layout)
     for first in range(0, count, ENTRIES_PER_READ):
         block = min(ENTRIES_PER_READ, count - first)
-        yield from entry.iter_unpack(os.pread(fd, block * entry.size, start + first * entry.size))
+        data = os.pread(fd, block * entry.size, start + first * entry.size)
+        if len(data) < block * entry.size:  # checked at open: the file shrank since
+            raise TruncatedTrack(f"the file ends at byte {start + first * entry.size + len(data)}, in a sample table")
+        yield from entry.iter_unpack(data)
+
+
+def _u32(fd: int, offset: int) -> int:
+    data = os.pread(fd, 4, offset)
+    if len(data) < 4:
+        raise TruncatedTrack(f"the file ends at byte {offset + len(data)}, in a sample table")
+    return struct.unpack(">I", data)[0]
 
 
 def _sample_sizes(fd: int, stsz: Box) -> Iterator[int]:
-    constant, count = struct.unpack(">II", os.pread(fd, 8, stsz.start + 4))
+    constant, count = _u32(fd, stsz.start + 4), _u32(fd, stsz.start + 8)
     if constant:
         return itertools.repeat(constant, count)
     return (size for (size,) in _entries(fd, stsz.start + 12, count, ">I"))
 
 
 def _chunk_offsets(fd: int, box: Box) -> Iterator[int]:
-    count = struct.unpack(">I", os.pread(fd, 4, box.start + 4))[0]
+    count = _u32(fd, box.start + 4)
     return (offset for (offset,) in _entries(fd, box.start + 8, count, ">Q" if box.kind == b"co64" else ">I"))
 
 
 def _samples_per_chunk(fd: int, stsc: Box) -> Iterator[int]:
     """Samples in chunk 1, 2, ...: stsc holds a run (first chunk, samples per chunk, description) per change."""
-    count = struct.unpack(">I", os.pread(fd, 4, stsc.start + 4))[0]
+    count = _u32(fd, stsc.start + 4)
     runs = _entries(fd, stsc.start + 8, count, ">III")
     current = next(runs, None)
     following = next(runs, None)

@@ -1,6 +1,7 @@
 """The MP4 track reader: the AAC track of a plain MP4/MOV, walked table block by table block, decodes to
 exactly what ``ffmpeg -map 0:a:N -ac 1 -ar 16000`` gives; anything it does not take goes to libavformat."""
 
+import os
 import subprocess
 
 import numpy as np
@@ -139,3 +140,12 @@ def test_files_it_cannot_read_are_left_to_libavformat(tmp_path, content, expecte
     assert mp4.open_audio_track(path, 0) is None
     with pytest.raises(AudioDecodeError, match=f"audio track 0 {expected}"):
         list(pcm_chunks(path))
+
+
+def test_a_file_that_shrinks_while_it_is_read_stops_cleanly(encode):
+    path = encode("shrinks.mp4", "-f", "lavfi", "-i", "sine=f=440:d=20", "-c:a", "aac", "-movflags", "+faststart")
+    track = mp4.open_audio_track(path, 0)
+    os.truncate(path, track.sizes.start + 40)  # inside the table of sample sizes
+
+    with pytest.raises(mp4.TruncatedTrack, match=r"the file ends at byte \d+, in a sample table"):
+        list(track.packets())
