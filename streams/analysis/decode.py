@@ -129,7 +129,7 @@ class _DamageLog:
             self.warnings.append(f"{self.skipped} damaged packets skipped in all")
 
 
-# A decoded frame is one of ``Played``: the frame and the part of it the track plays, [first, last)
+# What the frame sources yield: a decoded frame and the part of it the track plays, samples [first, last)
 Played = tuple[av.AudioFrame, int, int]
 
 SAMPLE_DTYPES = {
