@@ -120,11 +120,12 @@ def _audio_track(path: str, fd: int, track: int) -> AudioTrack:
     moov = next((box for box in itertools.chain([first], top) if box.kind == b"moov"), None)
     if moov is None:
         raise Unsupported("no moov box (libavformat explains: truncated, or still being written)")
-    movie = {box.kind: box for box in _children(fd, moov)}
+    boxes = list(_children(fd, moov))
+    movie = {box.kind: box for box in boxes}
     if b"mvex" in movie or b"mvhd" not in movie:
         raise Unsupported("fragmented MP4")
     movie_timescale = _timescale(fd, movie[b"mvhd"])
-    sound = [trak for trak in _children(fd, moov) if trak.kind == b"trak" and _handler(fd, trak) == b"soun"]
+    sound = [box for box in boxes if box.kind == b"trak" and _handler(fd, box) == b"soun"]
     if not 0 <= track < len(sound):
         raise Unsupported("no such audio track")
     return _aac_track(path, fd, sound[track], movie_timescale)
