@@ -5,8 +5,9 @@ sentences of ``samples/speech.ogg``, about 15 s) and then room sound below -48 d
 quiet room (mains hum and hiss) and a room where game music from the speakers bleeds into the mic. Then:
 
 - speech-only: the project's path (silence analysis -> speech spans -> padded clip ranges, packed into
-  30 s windows -> Whisper on those windows only), timed without and with the analysis;
-- whole file: the same engine and model on the whole recording;
+  30 s windows, a talk cut at a pause between sentences where it would overflow one -> Whisper on those
+  windows only), timed without and with the analysis;
+- whole file: the same engine and model on the whole recording (no analysis, so cut into equal windows);
 
 and prints the ratio speech-only / whole file (target <= 0.35), the real-time factor of each engine
 available (openai-whisper needs ``--openai-model``: a checkpoint path or a model name, as nothing is
@@ -84,9 +85,9 @@ def write_wav(path: Path, audio: np.ndarray) -> None:
         sink.writeframes((np.clip(audio, -1, 1) * 32767).astype(np.int16).tobytes())
 
 
-def transcribe(engine: Engine, audio: np.ndarray, ranges) -> tuple[float, str]:
+def transcribe(engine: Engine, audio: np.ndarray, ranges, pauses=()) -> tuple[float, str]:
     started = time.perf_counter()
-    _, segments = engine.segments(audio, ranges=ranges, initial_prompt=None, language="en")
+    _, segments = engine.segments(audio, ranges=ranges, pauses=pauses, initial_prompt=None, language="en")
     text = " ".join(segment.text for segment in segments)
     return time.perf_counter() - started, text
 
@@ -99,7 +100,7 @@ def compare(engine: Engine, wav: Path, duration: float, repeat: int) -> dict:
         analysis = min(analysis, time.perf_counter() - started)
         ranges = clip_ranges(scan.speech, scan.duration)
         audio = read_wav(wav)
-        elapsed, speech_text = transcribe(engine, audio, ranges)
+        elapsed, speech_text = transcribe(engine, audio, ranges, scan.pauses)
         speech_only = min(speech_only, elapsed)
         elapsed, whole_text = transcribe(engine, audio, [(0.0, duration)])
         whole = min(whole, elapsed)
@@ -131,7 +132,8 @@ def main() -> None:
     sample = sample_audio()
     scan = scan_audio(SPEECH)
     for name, model in engines:
-        _, text = transcribe(get_engine(name, model, args.device), sample, clip_ranges(scan.speech, scan.duration))
+        ranges = clip_ranges(scan.speech, scan.duration)
+        _, text = transcribe(get_engine(name, model, args.device), sample, ranges, scan.pauses)
         print(f"{name}: WER on samples/speech.ogg (speech only): {word_error_rate(SPEECH_TEXT, text):.3f}")
     if not args.openai_model:
         print("openai-whisper: skipped, no checkpoint bundled (pass --openai-model PATH or a model name)")

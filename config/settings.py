@@ -229,6 +229,9 @@ TWITCH_EVENTSUB_CALLBACK_URL = env_str("TWITCH_EVENTSUB_CALLBACK_URL")
 # --- Analysis and transcription (issue 3) ---------------------------------------------------------
 # Silences at least this long are stored; longer minimums (e.g. 30 s for episode breaks) filter them.
 ANALYSIS_MIN_SILENCE = env_float("ANALYSIS_MIN_SILENCE", 1.0)
+# Shorter silences inside speech from this long (0 = none) are stored as pauses: where transcription may cut a
+# talk to fill its 30 s windows.
+ANALYSIS_MIN_PAUSE = env_float("ANALYSIS_MIN_PAUSE", 0.3)
 ANALYSIS_AUDIO_TRACK = env_int("ANALYSIS_AUDIO_TRACK", 0)  # 0 = first audio track (e.g. the mic)
 ANALYSIS_THUMBNAIL_EVERY = env_float("ANALYSIS_THUMBNAIL_EVERY", 10.0)
 WHISPER_COMPUTE_TYPE = env_str("WHISPER_COMPUTE_TYPE")  # empty: int8 on CPU, float16 on CUDA

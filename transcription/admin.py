@@ -133,7 +133,7 @@ class ClipAnalysisAdmin(admin.ModelAdmin):
     search_fields = ["clip__original_name", "clip__stream__title"]
     list_select_related = ["clip__stream"]
     actions = ["analyse_again"]
-    exclude = ["silences", "speech", "loudness", "thumbnails"]
+    exclude = ["silences", "speech", "pauses", "loudness", "thumbnails"]
     readonly_fields = [
         "clip",
         "audio_track",

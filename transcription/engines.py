@@ -72,18 +72,28 @@ class Engine(ABC):
 
     @abstractmethod
     def segments(
-        self, audio: np.ndarray, *, ranges: list[Range], initial_prompt: str | None, language: str | None
+        self,
+        audio: np.ndarray,
+        *,
+        ranges: list[Range],
+        initial_prompt: str | None,
+        language: str | None,
+        pauses: list[Range] = (),
     ) -> tuple[str, Iterator[SegmentResult]]:
-        """Transcribe only ``ranges`` (seconds in ``audio``, 16 kHz mono float32): the language and segments."""
+        """Transcribe only ``ranges`` (seconds in ``audio``, 16 kHz mono float32): the language and segments.
+
+        ``pauses`` are short silences inside the ranges where the engine may cut one (see ``pack_ranges``).
+        """
 
 
 class FasterWhisperEngine(Engine):
     """CTranslate2 (int8 on CPU, float16 on CUDA) with batched inference over packed speech.
 
-    The speech ranges are packed back to back into 30 s windows (``pack_ranges``) and the windows go
-    through the model ``batch_size`` at a time; each window's words are then put back on the clip's
-    timeline, split at range boundaries. On CPU the speech of the 8-minute benchmark recording took
-    3.9 s this way against 7-9 s range by range (``benchmarks/transcribe.py``).
+    The speech ranges are packed back to back into 30 s windows (``pack_ranges``, which cuts a talk at a
+    pause between phrases where it would overflow a window) and the windows go through the model
+    ``batch_size`` at a time; each window's words are then put back on the clip's timeline, split at
+    piece boundaries. On CPU the speech of the 8-minute benchmark recording (``benchmarks/transcribe.py``)
+    fills 5 windows this way and takes about 4 s, against 7-9 s range by range.
     """
 
     name = "faster-whisper"
@@ -115,8 +125,8 @@ class FasterWhisperEngine(Engine):
             raise EngineError(f"faster-whisper cannot load model {model!r} on {device}: {error}") from error
         self.batched = BatchedInferencePipeline(self.model)
 
-    def segments(self, audio, *, ranges, initial_prompt, language):
-        windows = pack_ranges(ranges)
+    def segments(self, audio, *, ranges, initial_prompt, language, pauses=()):
+        windows = pack_ranges(ranges, pauses=pauses)
         if not windows:
             return language or "", iter(())
         found, info = self.batched.transcribe(
@@ -207,7 +217,8 @@ class OpenAIWhisperEngine(Engine):
         except Exception as error:  # noqa: BLE001  (torch.load raises many kinds)
             raise EngineError(f"openai-whisper cannot load model {model!r} on {device}: {error}") from error
 
-    def segments(self, audio, *, ranges, initial_prompt, language):
+    def segments(self, audio, *, ranges, initial_prompt, language, pauses=()):
+        # openai-whisper reads the ranges one by one, seeking inside each itself: it has no use for pauses.
         result = self.model.transcribe(
             audio,
             clip_timestamps=[value for start_end in ranges for value in start_end],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+from collections import deque
 from dataclasses import dataclass
 
 Range = tuple[float, float]
@@ -25,16 +27,6 @@ def clip_ranges(speech: list[Range], duration: float, *, pad: float = 0.2, min_l
     return [(round(start, 3), round(end, 3)) for start, end in merged]
 
 
-def split_long(ranges: list[Range], max_length: float = 30.0) -> list[Range]:
-    """Ranges cut into equal pieces of at most ``max_length`` (batched Whisper sees 30 s per item)."""
-    pieces: list[Range] = []
-    for start, end in ranges:
-        count = max(1, int(-(-(end - start) // max_length)))
-        step = (end - start) / count
-        pieces += [(round(start + i * step, 3), round(start + (i + 1) * step, 3)) for i in range(count)]
-    return pieces
-
-
 @dataclass(frozen=True)
 class Window:
     """A stretch of the clip read into memory for one model call, with the ranges inside it."""
@@ -48,7 +40,15 @@ class Window:
         return sum(end - start for start, end in self.ranges)
 
     def relative_ranges(self) -> list[Range]:
-        return [(round(start - self.start, 3), round(end - self.start, 3)) for start, end in self.ranges]
+        return self.relative(self.ranges)
+
+    def relative(self, intervals: list[Range] | tuple[Range, ...]) -> list[Range]:
+        """The ``intervals`` that lie inside this window, in window time."""
+        return [
+            (round(start - self.start, 3), round(end - self.start, 3))
+            for start, end in intervals
+            if self.start <= start and end <= self.end
+        ]
 
 
 def plan_windows(ranges: list[Range], *, max_span: float = 600.0) -> list[Window]:
@@ -111,24 +111,67 @@ class PackedWindow:
         return round(piece.start + min(max(packed_time - piece.offset, 0.0), piece.length), 3)
 
 
-def pack_ranges(ranges: list[Range], *, window: float = 30.0, gap: float = 1.0) -> list[PackedWindow]:
+def pack_ranges(
+    ranges: list[Range],
+    *,
+    pauses: list[Range] = (),
+    window: float = 30.0,
+    gap: float = 1.0,
+    min_piece: float = 1.0,
+) -> list[PackedWindow]:
     """Speech ranges laid end to end in windows of at most ``window`` seconds, for one batched model call.
 
     Whisper reads 30 s at a time and pads a shorter input with silence to 30 s, so a 10 s range sent
     alone costs as much as 30 s of audio; packed, a stream's speech fills its windows. The ``gap`` of
     silence after each range keeps words of different ranges apart, and a second of it lets the model
-    end its sentence there. A range longer than a window is cut into equal pieces first.
+    end its sentence there.
+
+    A range that does not fit in the space left is cut in the middle of the last of its ``pauses``
+    (short silences between phrases, where no word is said) that lets its first part fill the window,
+    if that part lasts ``min_piece`` or more; otherwise it starts the next window. A range longer than
+    a window with no pause to cut at is cut into equal pieces.
     """
+    cuts = sorted(round((start + end) / 2, 3) for start, end in pauses)
     windows: list[PackedWindow] = []
     group: list[Piece] = []
     offset = used = 0.0
-    for start, end in split_long(sorted(ranges), window - gap):
-        if group and used + (end - start) + gap > window + 1e-9:
-            windows.append(PackedWindow(tuple(group), gap))
-            group, used = [], 0.0
-        group.append(Piece(start, end, round(offset, 3)))
-        offset += (end - start) + gap
-        used += (end - start) + gap
+    pending = deque(sorted(ranges))
+    while pending:
+        start, end = pending.popleft()
+        room = window - gap - used
+        if end - start <= room + 1e-9:
+            group.append(Piece(start, end, round(offset, 3)))
+            offset += (end - start) + gap
+            used += (end - start) + gap
+            continue
+        cut = _last_cut(cuts, start + min_piece, start + room)
+        if cut is not None:
+            group.append(Piece(start, cut, round(offset, 3)))
+            offset += (cut - start) + gap
+            pending.appendleft((cut, end))
+        elif end - start > window - gap + 1e-9:  # too long for any window, no pause: equal pieces
+            pending.extendleft(reversed(split_long([(start, end)], window - gap)))
+            continue
+        else:
+            pending.appendleft((start, end))
+        windows.append(PackedWindow(tuple(group), gap))
+        group, used = [], 0.0
     if group:
         windows.append(PackedWindow(tuple(group), gap))
     return windows
+
+
+def split_long(ranges: list[Range], max_length: float) -> list[Range]:
+    """Ranges cut into equal pieces of at most ``max_length``."""
+    pieces: list[Range] = []
+    for start, end in ranges:
+        count = max(1, int(-(-(end - start) // max_length)))
+        step = (end - start) / count
+        pieces += [(round(start + i * step, 3), round(start + (i + 1) * step, 3)) for i in range(count)]
+    return pieces
+
+
+def _last_cut(cuts: list[float], earliest: float, latest: float) -> float | None:
+    """The last of the sorted ``cuts`` between ``earliest`` and ``latest``, if any."""
+    index = bisect.bisect_right(cuts, latest) - 1
+    return cuts[index] if index >= 0 and cuts[index] >= earliest else None

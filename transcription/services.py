@@ -57,6 +57,7 @@ def transcript_create(*, clip_id: int, progress: Callable[[float], None] | None 
         raise TranscriptionError(f"{clip.original_name}: not analysed yet (run the analyse step first)")
     prompt = initial_prompt_for(clip.stream)
     ranges = clip_ranges([tuple(span) for span in analysis.speech], analysis.duration, pad=settings.WHISPER_RANGE_PAD)
+    pauses = [tuple(pause) for pause in analysis.pauses]
     started = time.monotonic()
     with local_path(analysis.audio) as wav_path:
         with wave.open(str(wav_path), "rb") as wav:
@@ -77,7 +78,11 @@ def transcript_create(*, clip_id: int, progress: Callable[[float], None] | None 
 
             language, found = run_model_call(
                 lambda audio=audio, window=window: engine.segments(
-                    audio, ranges=window.relative_ranges(), initial_prompt=prompt, language=clip.stream.language or None
+                    audio,
+                    ranges=window.relative_ranges(),
+                    pauses=window.relative(pauses),
+                    initial_prompt=prompt,
+                    language=clip.stream.language or None,
                 ),
                 time_limit=settings.WHISPER_CALL_TIME_LIMIT,
                 on_segment=report,

@@ -28,7 +28,7 @@ import numpy as np
 
 from streams.analysis.levels import LevelMeter
 from streams.analysis.mp4 import AudioTrack, TruncatedTrack, open_audio_track
-from streams.analysis.silence import DEFAULT_THRESHOLD_DB, SilenceDetector, speech_spans
+from streams.analysis.silence import DEFAULT_MIN_PAUSE, DEFAULT_THRESHOLD_DB, SilenceDetector, speech_spans
 
 SAMPLE_RATE = 16_000
 CHUNK_SECONDS = 4
@@ -337,6 +337,7 @@ class AudioScan:
     min_silence: float
     silences: list[tuple[float, float]]
     speech: list[tuple[float, float]]
+    pauses: list[tuple[float, float]]
     loudness_db: list[float]
     peaks: list[float]
     peaks_per_second: int
@@ -350,16 +351,18 @@ def scan_audio(
     track: int = 0,
     threshold_db: float = DEFAULT_THRESHOLD_DB,
     min_silence: float = 1.0,
+    min_pause: float | None = DEFAULT_MIN_PAUSE,
     wav_path: Path | str | None = None,
     expected_duration: float | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> AudioScan:
-    """Decode ``track`` once: silences, speech spans, loudness per second, peaks, and optionally the WAV.
+    """Decode ``track`` once: silences, speech spans, the pauses inside them (silences from ``min_pause``
+    up to ``min_silence``), loudness per second, peaks, and optionally the WAV.
 
     ``expected_duration`` (the probed clip length) turns a track that stops early into an
     ``AudioDecodeError``: ffmpeg skips undecodable packets of a damaged file without failing.
     """
-    detector = SilenceDetector(SAMPLE_RATE, threshold_db=threshold_db, min_duration=min_silence)
+    detector = SilenceDetector(SAMPLE_RATE, threshold_db=threshold_db, min_duration=min_silence, min_pause=min_pause)
     meter = LevelMeter(SAMPLE_RATE)
     warnings: list[str] = []
     sink = _open_wav(wav_path) if wav_path else None
@@ -391,6 +394,7 @@ def scan_audio(
         min_silence=min_silence,
         silences=silences,
         speech=speech_spans(silences, round(duration, 3)),
+        pauses=detector.pauses,
         loudness_db=meter.loudness_db(),
         peaks=meter.peaks(),
         peaks_per_second=meter.blocks_per_second,

@@ -16,6 +16,11 @@ class ClipAnalysis(models.Model):
     duration = models.FloatField(help_text="Seconds of audio decoded.")
     silences = models.JSONField(default=list, help_text="[[start, end], ...] seconds, millisecond precision.")
     speech = models.JSONField(default=list, help_text="[[start, end], ...]: the complement of the silences.")
+    pauses = models.JSONField(
+        default=list,
+        help_text="[[start, end], ...]: shorter silences (from ANALYSIS_MIN_PAUSE) between phrases inside speech, "
+        "where transcription may cut a long talk.",
+    )
     loudness = models.JSONField(default=list, help_text="RMS loudness in dBFS, one value per second.")
     peaks_per_second = models.PositiveIntegerField(default=10)
     audio = models.FileField(max_length=500, blank=True, help_text="The track as 16 kHz mono WAV (for Whisper).")

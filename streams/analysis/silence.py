@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 DEFAULT_THRESHOLD_DB = -48.0
+DEFAULT_MIN_PAUSE = 0.3  # a breath between phrases; shorter gaps are stop consonants inside words
 
 Interval = tuple[float, float]
 
@@ -33,7 +34,12 @@ def _seconds(sample: int, sample_rate: int) -> float:
 
 
 class SilenceDetector:
-    """Feed mono PCM chunks (float in [-1, 1] or int16), then ``finish()`` for the silences in seconds."""
+    """Feed mono PCM chunks (float in [-1, 1] or int16), then ``finish()`` for the silences in seconds.
+
+    With ``min_pause`` (shorter than ``min_duration``) the shorter silent runs of at least ``min_pause``
+    are kept apart as ``pauses``: the gaps between phrases inside speech, where a long talk can be cut
+    without cutting a word.
+    """
 
     def __init__(
         self,
@@ -42,16 +48,22 @@ class SilenceDetector:
         threshold_db: float | None = DEFAULT_THRESHOLD_DB,
         amplitude: float | None = None,
         min_duration: float = 1.0,
+        min_pause: float | None = None,
     ):
         if sample_rate <= 0:
             raise ValueError(f"sample_rate must be positive, got {sample_rate}")
         if min_duration < 0:
             raise ValueError(f"min_duration must be >= 0, got {min_duration}")
+        if min_pause is not None and min_pause <= 0:
+            raise ValueError(f"min_pause must be > 0, got {min_pause}")
         self.sample_rate = sample_rate
         self.amplitude = amplitude if amplitude is not None else db_to_amplitude(threshold_db)
         if not 0 < self.amplitude <= 1:
             raise ValueError(f"threshold amplitude must be in (0, 1], got {self.amplitude}")
-        self.min_samples = max(1, math.ceil(min_duration * sample_rate - 1e-9))
+        self.silence_samples = max(1, math.ceil(min_duration * sample_rate - 1e-9))
+        pause_samples = math.ceil(min_pause * sample_rate - 1e-9) if min_pause else self.silence_samples
+        self.min_samples = max(1, min(pause_samples, self.silence_samples))  # the shortest run kept
+        self.pauses: list[Interval] = []  # filled by finish()
         self.position = 0  # samples consumed so far
         self._open_start: int | None = None  # start of a silent run still going at the end of the last chunk
         self._runs: list[tuple[int, int]] = []
@@ -107,11 +119,19 @@ class SilenceDetector:
             self._runs.append((start, end))
 
     def finish(self) -> list[Interval]:
-        """The silences found, in seconds with millisecond precision (a run reaching the end is closed there)."""
+        """The silences found, in seconds with millisecond precision (a run reaching the end is closed there).
+
+        The shorter runs, when ``min_pause`` asked for them, go to ``self.pauses``.
+        """
         if self._open_start is not None:
             self._close(self._open_start, self.position)
             self._open_start = None
-        return [(_seconds(start, self.sample_rate), _seconds(end, self.sample_rate)) for start, end in self._runs]
+        silences: list[Interval] = []
+        self.pauses = []
+        for start, end in self._runs:
+            found = silences if end - start >= self.silence_samples else self.pauses
+            found.append((_seconds(start, self.sample_rate), _seconds(end, self.sample_rate)))
+        return silences
 
     @property
     def duration(self) -> float:

@@ -71,6 +71,25 @@ def test_streaming_in_any_chunk_size_gives_the_same_answer(chunk):
     assert detector.finish() == [(0.0, 1.2), (1.5, 4.0), (4.04, 5.04), (5.94, 8.94)]
 
 
+@pytest.mark.parametrize("chunk", [7, 333, 10_000])
+def test_shorter_silences_are_kept_apart_as_pauses(chunk):
+    # given gaps of 0.2 s (inside a word), 0.5 s (a pause between phrases) and 1.5 s (a silence)
+    samples = np.concatenate([tone(500), quiet(200), tone(500), quiet(500), tone(500), quiet(1500), tone(500)])
+    detector = SilenceDetector(RATE, min_duration=1.0, min_pause=0.3)
+    for start in range(0, len(samples), chunk):
+        detector.feed(samples[start : start + chunk])
+
+    # then the silences are those of min_duration alone and the pause is kept beside them
+    assert detector.finish() == detect_silences(samples, RATE, min_duration=1.0) == [(2.2, 3.7)]
+    assert detector.pauses == [(1.2, 1.7)]
+
+
+def test_without_min_pause_there_are_no_pauses():
+    detector = SilenceDetector(RATE, min_duration=1.0)
+    detector.feed(np.concatenate([tone(500), quiet(500), tone(500)]))
+    assert detector.finish() == [] and detector.pauses == []
+
+
 def test_int16_pcm_uses_the_same_threshold():
     limit16 = int(db_to_amplitude(-48) * 32768)
     samples = np.concatenate([np.full(1000, -32768, np.int16), np.full(1500, limit16 - 1, np.int16)])
@@ -98,6 +117,8 @@ def test_bad_parameters_are_refused_with_a_message():
         SilenceDetector(RATE, min_duration=-1)
     with pytest.raises(ValueError, match="threshold"):
         SilenceDetector(RATE, threshold_db=6)
+    with pytest.raises(ValueError, match="min_pause"):
+        SilenceDetector(RATE, min_pause=0)
 
 
 def test_loudness_per_second_in_dbfs():

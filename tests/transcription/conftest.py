@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import wave
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from streams.services import stream_ingest
@@ -18,6 +20,27 @@ SPEECH_SPANS = [(1.001, 3.586), (7.063, 10.494), (13.896, 16.873), (20.276, 23.6
 @pytest.fixture
 def speech_video(make_video) -> Path:
     return make_video("talk.mp4", seconds=25, speech=SPEECH, size="160x90", rate=10, gop=50)
+
+
+@pytest.fixture(scope="session")
+def two_talks(tmp_path_factory) -> Path:
+    """Two talks of the sample's four sentences, each sentence followed by a 0.5 s pause, 1.5 s apart.
+
+    A talk is about 15 s, so the second cannot fit whole in the 30 s window beside the first.
+    """
+    from streams.analysis.decode import SAMPLE_RATE, pcm_chunks
+
+    audio = np.concatenate(list(pcm_chunks(SPEECH)))
+    pause, apart = np.zeros(SAMPLE_RATE // 2, np.int16), np.zeros(SAMPLE_RATE * 3 // 2, np.int16)
+    sentences = [audio[round(start * SAMPLE_RATE) : round(end * SAMPLE_RATE)] for start, end in SPEECH_SPANS]
+    talk = [part for sentence in sentences for part in (sentence, pause)]
+    path = tmp_path_factory.mktemp("talks") / "two-talks.wav"
+    with wave.open(str(path), "wb") as sink:
+        sink.setnchannels(1)
+        sink.setsampwidth(2)
+        sink.setframerate(SAMPLE_RATE)
+        sink.writeframes(np.concatenate([apart, *talk, apart, *talk, apart]).tobytes())
+    return path
 
 
 @pytest.fixture

@@ -27,6 +27,14 @@ def test_long_ranges_are_split_for_batched_inference():
     assert split_long([(0.0, 10.0), (20.0, 95.0)], 30.0) == [(0.0, 10.0), (20.0, 45.0), (45.0, 70.0), (70.0, 95.0)]
 
 
+def test_intervals_inside_a_window_in_window_time():
+    window = Window(100.0, 160.0, ((100.0, 130.0), (150.0, 160.0)))
+    assert window.relative([(99.0, 99.5), (110.0, 110.5), (155.25, 155.75), (170.0, 171.0)]) == [
+        (10.0, 10.5),
+        (55.25, 55.75),
+    ]
+
+
 def test_speech_ranges_are_packed_into_30_second_windows_with_a_gap_after_each():
     windows = pack_ranges([(2.0, 16.0), (62.0, 76.0), (122.0, 136.0), (200.0, 259.0)], window=30.0, gap=0.5)
 
@@ -39,6 +47,39 @@ def test_speech_ranges_are_packed_into_30_second_windows_with_a_gap_after_each()
     bounds = [(window.start, window.end) for window in windows]
     assert bounds == [(0.0, 29.0), (29.0, 43.5), (43.5, 73.5), (73.5, 103.5)]
     assert pack_ranges([]) == []
+
+
+def test_a_range_that_does_not_fit_is_cut_at_its_last_pause_that_fills_the_window():
+    # given two 18 s talks with pauses between their sentences (midpoints 5, 9, 12.5 and 65, 69, 72.5)
+    ranges = [(1.0, 19.0), (61.0, 79.0)]
+    pauses = [(4.8, 5.2), (8.7, 9.3), (12.3, 12.7), (64.8, 65.2), (68.7, 69.3), (72.3, 72.7)]
+
+    windows = pack_ranges(ranges, pauses=pauses)
+
+    # then the second talk fills the first window up to its pause at 69 s (18 + 1 + 8 + 1 = 28 <= 30; at 72.5
+    # it would not fit) and the rest starts the next window
+    assert [window.pieces for window in windows] == [
+        (Piece(1.0, 19.0, 0.0), Piece(61.0, 69.0, 19.0)),
+        (Piece(69.0, 79.0, 28.0),),
+    ]
+
+
+def test_a_cut_leaves_at_least_min_piece_in_the_window():
+    # 28 s used: only a pause 0.8 s into the next range would fit, and 0.8 s is below min_piece
+    windows = pack_ranges([(0.0, 27.0), (40.0, 50.0)], pauses=[(40.7, 40.9)], min_piece=1.0)
+    assert [window.pieces for window in windows] == [(Piece(0.0, 27.0, 0.0),), (Piece(40.0, 50.0, 28.0),)]
+
+
+def test_a_long_talk_is_cut_at_pauses_rather_than_into_equal_pieces():
+    windows = pack_ranges([(0.0, 70.0)], pauses=[(20.0, 20.5), (28.0, 28.6), (45.0, 45.4), (56.0, 56.5)])
+    assert [[(p.start, p.end) for p in w.pieces] for w in windows] == [[(0.0, 28.3)], [(28.3, 56.25)], [(56.25, 70.0)]]
+    # with no pause it is cut into equal pieces, as before
+    windows = pack_ranges([(0.0, 70.0)])
+    assert [[(p.start, p.end) for p in w.pieces] for w in windows] == [
+        [(0.0, 23.333)],
+        [(23.333, 46.667)],
+        [(46.667, 70.0)],
+    ]
 
 
 def test_packed_time_maps_back_to_the_clip_inside_its_piece():

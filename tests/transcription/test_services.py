@@ -4,8 +4,10 @@ import pytest
 from django.test import override_settings
 
 from streams.analysis.services import clip_analyse
+from transcription import engines
 from transcription.engines import TranscriptionTimeout, get_engine, loaded_engines
 from transcription.models import Segment, Transcript
+from transcription.ranges import clip_ranges, pack_ranges
 from transcription.services import TranscriptionError, transcript_create
 from transcription.wer import word_error_rate
 
@@ -44,6 +46,31 @@ def test_speech_of_a_clip_is_transcribed_with_segments_and_words(speech_stream):
             assert any(start - 0.3 <= word["start"] <= end + 0.3 for start, end in SPEECH_SPANS), word
     assert transcript.speech_seconds < 0.7 * clip.duration
     assert seen[-1] == 100 and seen == sorted(seen)
+
+
+def test_a_talk_that_overflows_a_window_is_cut_at_a_pause_and_no_word_is_lost(
+    ingest, make_video, two_talks, monkeypatch
+):
+    # given two 15 s talks whose sentences are half a second apart
+    clip = ingest(make_video("talks.mkv", seconds=33, speech=two_talks, size="64x36", rate=5)).clips.get()
+    analysis = clip_analyse(clip_id=clip.id)
+    ranges = clip_ranges([tuple(span) for span in analysis.speech], analysis.duration)
+    assert len(ranges) == 2 and len(analysis.pauses) == 6  # 3 between the 4 sentences of each talk
+    packed = []
+    monkeypatch.setattr(engines, "pack_ranges", lambda *a, **kw: packed.append(pack_ranges(*a, **kw)) or packed[-1])
+
+    transcript = transcript_create(clip_id=clip.id)
+
+    # then the second talk is cut at a pause to fill the first window: 2 model inputs, not one per talk
+    [windows] = packed
+    assert [len(window.pieces) for window in windows] == [2, 1]
+    cut = ranges[0][0] + windows[0].pieces[1].end  # the audio handed to the engine starts at the first range
+    assert any(start < cut < end for start, end in analysis.pauses)
+    # and both talks are there, each word once, in order, inside the speech
+    assert word_error_rate(f"{SPEECH_TEXT} {SPEECH_TEXT}", transcript.text) < 0.1
+    words = [word for segment in transcript.segments.all() for word in segment.words]
+    assert [word["start"] for word in words] == sorted(word["start"] for word in words)
+    assert all(any(start <= word["start"] <= word["end"] <= end for start, end in ranges) for word in words)
 
 
 def test_rerun_replaces_the_transcript(speech_stream):
