@@ -119,6 +119,7 @@ class ClipAnalysisSerializer(serializers.ModelSerializer):
             "duration",
             "silences",
             "speech",
+            "pauses",
             "speech_seconds",
             "loudness",
             "peaks_per_second",
@@ -130,7 +131,7 @@ class ClipAnalysisSerializer(serializers.ModelSerializer):
 
 
 class ClipAnalysisViewSet(OwnedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
-    queryset = ClipAnalysis.objects.select_related("clip")
+    queryset = ClipAnalysis.objects.select_related("clip").order_by("clip__stream_id", "clip__order", "id")
     serializer_class = ClipAnalysisSerializer
     owner_field = "clip__stream__owner"
 

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from pipeline.models import PipelineRun
+from streams.analysis.models import ClipAnalysis
 from streams.models import Stream, VideoClip
 from transcription.models import Segment, Transcript
 
@@ -111,3 +112,23 @@ def test_admin_action_queues_a_transcription_run(admin_client, transcribed):
 
     run = PipelineRun.objects.get(stream=stream)
     assert sorted(run.steps.values_list("name", "label")) == [("transcribe", "a.mkv"), ("transcribe", "b.mkv")]
+
+
+def test_api_gives_the_owner_a_clips_analysis_with_its_pauses(api_client, other_client, transcribed):
+    stream, transcripts = transcribed
+    analysis = ClipAnalysis.objects.create(
+        clip=transcripts[0].clip,
+        threshold_db=-48.0,
+        min_silence=1.0,
+        duration=90.0,
+        silences=[[10.0, 20.0]],
+        speech=[[0.0, 10.0], [20.0, 90.0]],
+        pauses=[[4.5, 4.9]],
+    )
+
+    found = api_client.get(f"/api/clip-analyses/{analysis.id}/").json()
+
+    assert (found["stream"], found["speech"], found["pauses"]) == (stream.id, [[0.0, 10.0], [20.0, 90.0]], [[4.5, 4.9]])
+    assert found["speech_seconds"] == 80.0
+    assert other_client.get(f"/api/clip-analyses/{analysis.id}/").status_code == 404
+    assert other_client.get("/api/clip-analyses/").json()["count"] == 0
