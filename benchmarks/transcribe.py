@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from streams.analysis.decode import SAMPLE_RATE, pcm_chunks, read_wav, scan_audio  # noqa: E402
 from transcription.engines import Engine, get_engine  # noqa: E402
-from transcription.ranges import clip_ranges  # noqa: E402
+from transcription.ranges import clip_ranges, pack_ranges  # noqa: E402
 from transcription.wer import word_error_rate  # noqa: E402
 
 SPEECH = ROOT / "samples" / "speech.ogg"
@@ -93,7 +93,7 @@ def transcribe(engine: Engine, audio: np.ndarray, ranges, pauses=()) -> tuple[fl
 
 
 def compare(engine: Engine, wav: Path, duration: float, repeat: int) -> dict:
-    speech_only = whole = analysis = float("inf")
+    speech_only = uncut = whole = analysis = float("inf")
     for _ in range(repeat):  # interleaved: other load on the machine hits both alike
         started = time.perf_counter()
         scan = scan_audio(wav)
@@ -102,11 +102,17 @@ def compare(engine: Engine, wav: Path, duration: float, repeat: int) -> dict:
         audio = read_wav(wav)
         elapsed, speech_text = transcribe(engine, audio, ranges, scan.pauses)
         speech_only = min(speech_only, elapsed)
+        elapsed, uncut_text = transcribe(engine, audio, ranges)
+        uncut = min(uncut, elapsed)
         elapsed, whole_text = transcribe(engine, audio, [(0.0, duration)])
         whole = min(whole, elapsed)
     sent = sum(end - start for start, end in ranges)
     return {
         "speech_only": speech_only,
+        "windows": len(pack_ranges(ranges, pauses=scan.pauses)),
+        "uncut": uncut,
+        "uncut_windows": len(pack_ranges(ranges)),
+        "uncut_text": uncut_text,
         "whole": whole,
         "analysis": analysis,
         "sent": sent,
@@ -152,7 +158,11 @@ def run_engines(engines, audio: np.ndarray, args) -> None:
             print(f"  whole file:   {result['whole']:7.2f} s   RTF {result['whole'] / duration:.4f}")
             print(
                 f"  speech only:  {result['speech_only']:7.2f} s   RTF {result['speech_only'] / duration:.4f}"
-                f"   ({result['sent']:.0f} s of {duration:.0f} s sent to the model)"
+                f"   ({result['sent']:.0f} s of {duration:.0f} s sent to the model in {result['windows']} windows)"
+            )
+            print(
+                f"  (speech only, talks not cut at pauses: {result['uncut']:.2f} s"
+                f" in {result['uncut_windows']} windows, ratio {result['uncut'] / result['whole']:.2f})"
             )
             print(f"  analysis (silence detection, loudness, peaks): {result['analysis']:.2f} s")
             print(
@@ -164,6 +174,7 @@ def run_engines(engines, audio: np.ndarray, args) -> None:
             expected = " ".join([SPEECH_TEXT] * args.minutes)
             print(
                 f"  WER on the recording: speech-only {word_error_rate(expected, result['speech_text']):.3f}, "
+                f"talks not cut {word_error_rate(expected, result['uncut_text']):.3f}, "
                 f"whole file {word_error_rate(expected, result['whole_text']):.3f}"
             )
 
