@@ -41,7 +41,7 @@ def owned_by(queryset: QuerySet, user, site: admin.AdminSite | None = None) -> Q
     """``queryset`` narrowed to ``user``'s rows (all of them for a superuser)."""
     if user.is_superuser:
         return queryset
-    return queryset.filter(**{owner_lookup(queryset.model, site): user})
+    return queryset.filter(**{owner_lookup(queryset.model, site): user.pk})
 
 
 class OwnedChoicesMixin:
