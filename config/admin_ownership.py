@@ -56,12 +56,8 @@ class OwnedChoicesMixin:
         return owned_by(queryset, request.user, self.admin_site)
 
 
-class OwnedInlineMixin(OwnedChoicesMixin):
-    """For inlines: their rows come through the (already owned) parent; their choices must be owned too."""
-
-
-class OwnedTabularInline(OwnedInlineMixin, admin.TabularInline):
-    pass
+class OwnedTabularInline(OwnedChoicesMixin, admin.TabularInline):
+    """An inline's rows come through its (already owned) parent; its choices must be owned too."""
 
 
 class OwnedAdmin(OwnedChoicesMixin, admin.ModelAdmin):

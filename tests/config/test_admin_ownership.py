@@ -19,7 +19,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from rest_framework.authtoken.models import TokenProxy
 
-from config.admin_ownership import OwnedAdmin, OwnedInlineMixin
+from config.admin_ownership import OwnedAdmin, OwnedChoicesMixin
 from episodes.models import Episode, Project
 from pipeline.models import PipelineRun
 from streams.models import Stream
@@ -119,7 +119,7 @@ def test_every_registered_admin_is_owned_or_global_with_a_reason():
         assert isinstance(model_admin, OwnedAdmin) or model in GLOBAL_ADMINS, f"{model._meta.label} is not owned"
         if isinstance(model_admin, OwnedAdmin):
             for inline in model_admin.inlines:
-                assert issubclass(inline, OwnedInlineMixin), f"{inline.__name__} does not own its choices"
+                assert issubclass(inline, OwnedChoicesMixin), f"{inline.__name__} does not own its choices"
 
 
 def test_every_action_declares_its_permission():
