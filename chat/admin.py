@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from chat import services
 from chat.api import callback_url
 from chat.models import ChatMessage, EventSubSubscription, TwitchLink
+from config.admin_ownership import OwnedAdmin
 
 
 def _report(modeladmin, request, done: int, errors: list[str], what: str) -> None:
@@ -14,7 +15,7 @@ def _report(modeladmin, request, done: int, errors: list[str], what: str) -> Non
 
 
 @admin.register(TwitchLink)
-class TwitchLinkAdmin(admin.ModelAdmin):
+class TwitchLinkAdmin(OwnedAdmin):
     list_display = ["login", "display_name", "twitch_user_id", "owner", "subscription_status", "created_at"]
     search_fields = ["login", "display_name", "twitch_user_id"]
     actions = ["subscribe_to_chat"]
@@ -26,7 +27,7 @@ class TwitchLinkAdmin(admin.ModelAdmin):
             return "none"
         return f"{latest.status} ({latest.revoked_reason})" if latest.revoked_reason else latest.status
 
-    @admin.action(description="Subscribe to chat (channel.chat.message) at Twitch")
+    @admin.action(description="Subscribe to chat (channel.chat.message) at Twitch", permissions=["change"])
     def subscribe_to_chat(self, request, queryset):
         done, errors = 0, []
         for link in queryset:
@@ -39,7 +40,7 @@ class TwitchLinkAdmin(admin.ModelAdmin):
 
 
 @admin.register(EventSubSubscription)
-class EventSubSubscriptionAdmin(admin.ModelAdmin):
+class EventSubSubscriptionAdmin(OwnedAdmin):
     list_display = ["link", "type", "status", "revoked_reason", "revoked_at", "twitch_id", "owner", "created_at"]
     list_filter = ["status", "type", "revoked_reason"]
     search_fields = ["twitch_id", "link__login"]
@@ -66,7 +67,10 @@ class EventSubSubscriptionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # deleting only here would leave it live at Twitch: use "Delete at Twitch"
 
-    @admin.action(description="Refresh status from Twitch")
+    def has_delete_at_twitch_permission(self, request) -> bool:
+        return super().has_delete_permission(request)
+
+    @admin.action(description="Refresh status from Twitch", permissions=["change"])
     def refresh_from_twitch(self, request, queryset):
         done, errors = 0, []
         for owner in get_user_model().objects.filter(eventsub_subscriptions__in=queryset).distinct():
@@ -76,7 +80,7 @@ class EventSubSubscriptionAdmin(admin.ModelAdmin):
                 errors.append(str(error))
         _report(self, request, done, errors, "subscription(s) refreshed")
 
-    @admin.action(description="Delete at Twitch (and here)")
+    @admin.action(description="Delete at Twitch (and here)", permissions=["delete_at_twitch"])
     def delete_at_twitch(self, request, queryset):
         done, errors = 0, []
         for subscription in queryset:
@@ -89,7 +93,7 @@ class EventSubSubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChatMessage)
-class ChatMessageAdmin(admin.ModelAdmin):
+class ChatMessageAdmin(OwnedAdmin):
     list_display = [
         "sent_at",
         "chatter_display_name",

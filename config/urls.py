@@ -7,10 +7,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from config.api import router
 from pipeline.views import health
 
-admin.site.site_header = "Stream Studio"
-admin.site.site_title = "Stream Studio"
-admin.site.index_title = "Recordings, episodes and live widgets"
-
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/health/", health, name="health"),

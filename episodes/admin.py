@@ -1,12 +1,12 @@
 from django.contrib import admin
 
+from config.admin_ownership import OwnedAdmin, OwnedTabularInline
 from episodes.admin_actions import RENDER_ACTIONS
 from episodes.models import Episode, Project
-from streams.admin import OwnedAdmin
 from streams.timefmt import format_hms
 
 
-class EpisodeInline(admin.TabularInline):
+class EpisodeInline(OwnedTabularInline):
     model = Episode
     extra = 0
     fields = ["order", "title", "stream", "status", "length"]

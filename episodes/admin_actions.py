@@ -1,4 +1,7 @@
-"""Episode admin actions for rendering. The lead adds ``RENDER_ACTIONS`` to ``EpisodeAdmin.actions``."""
+"""Episode admin actions for rendering: changing ones need ``change_episode``, the export ``view_episode``.
+
+The queryset is the user's own episodes (``EpisodeAdmin`` is an ``OwnedAdmin``).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from rendering.otio import cut_list_to_otio_json
 from rendering.services import ACTIVE, RenderError, episode_render_start, render_cancel
 
 
-@admin.action(description="Build cut list from tracks")
+@admin.action(description="Build cut list from tracks", permissions=["change"])
 def build_cut_lists(modeladmin, request, queryset):
     for episode in queryset:
         try:
@@ -25,7 +28,7 @@ def build_cut_lists(modeladmin, request, queryset):
             modeladmin.message_user(request, f"{episode}: cut list rebuilt from {len(episode.tracks)} track(s)")
 
 
-@admin.action(description="Render")
+@admin.action(description="Render", permissions=["change"])
 def render_episodes(modeladmin, request, queryset):
     for episode in queryset:
         try:
@@ -38,14 +41,14 @@ def render_episodes(modeladmin, request, queryset):
             modeladmin.message_user(request, f"{episode}: render queued (run {run.id})")
 
 
-@admin.action(description="Cancel rendering")
+@admin.action(description="Cancel rendering", permissions=["change"])
 def cancel_renders(modeladmin, request, queryset):
     runs = PipelineRun.objects.filter(episode__in=queryset, kind=PipelineRun.Kind.RENDER, status__in=ACTIVE)
     cancelled = sum(render_cancel(run=run) for run in runs)
     modeladmin.message_user(request, f"{cancelled} render(s) cancelled")
 
 
-@admin.action(description="Export cut list as OpenTimelineIO (.otio)")
+@admin.action(description="Export cut list as OpenTimelineIO (.otio)", permissions=["view"])
 def export_otio(modeladmin, request, queryset):
     if queryset.count() != 1:
         modeladmin.message_user(request, "Export one episode at a time", messages.ERROR)

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
+from config.admin_ownership import OwnedAdmin, OwnedTabularInline
 from pipeline.models import PipelineRun, StepRun
 from streams.timefmt import format_hms
 
@@ -14,7 +15,7 @@ def progress_bar(percent: float) -> str:
     )
 
 
-class StepRunInline(admin.TabularInline):
+class StepRunInline(OwnedTabularInline):
     model = StepRun
     extra = 0
     can_delete = False
@@ -34,7 +35,7 @@ class StepRunInline(admin.TabularInline):
 
 
 @admin.register(PipelineRun)
-class PipelineRunAdmin(admin.ModelAdmin):
+class PipelineRunAdmin(OwnedAdmin):
     list_display = ["id", "kind", "target", "owner", "status", "progress_display", "percent", "created_at", "took"]
     list_filter = ["status", "kind", "owner"]
     search_fields = ["stream__title", "episode__title", "error"]

@@ -1,7 +1,9 @@
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 
+from config.admin_ownership import OwnedAdmin, OwnedTabularInline
 from streams.forms import IngestForm
 from streams.models import Series, Stream, VideoClip
 from streams.services import IngestError
@@ -9,16 +11,7 @@ from streams.timefmt import format_hms
 from transcription.admin import reprocess_streams
 
 
-class OwnedAdmin(admin.ModelAdmin):
-    """New records belong to whoever creates them in the admin."""
-
-    def save_model(self, request, obj, form, change):
-        if not change and not getattr(obj, "owner_id", None):
-            obj.owner = request.user
-        super().save_model(request, obj, form, change)
-
-
-class VideoClipInline(admin.TabularInline):
+class VideoClipInline(OwnedTabularInline):
     model = VideoClip
     extra = 0
     can_delete = False
@@ -79,6 +72,8 @@ class StreamAdmin(OwnedAdmin):
 
     def ingest_view(self, request):
         """Upload recordings or name files/folders on the server; the same service as `manage.py ingest`."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied  # ingest creates streams (and adds clips to the user's own)
         form = IngestForm(request.POST or None, request.FILES or None, user=request.user)
         if request.method == "POST" and form.is_valid():
             try:
@@ -101,7 +96,8 @@ class StreamAdmin(OwnedAdmin):
 
 
 @admin.register(VideoClip)
-class VideoClipAdmin(admin.ModelAdmin):
+class VideoClipAdmin(OwnedAdmin):
+    owner_field = "stream__owner"
     list_display = ["original_name", "stream", "order", "start", "length", "resolution", "frame_rate", "video_codec"]
     list_filter = ["stream__series", "video_codec", "stream__owner"]
     search_fields = ["original_name", "original_path", "stream__title"]

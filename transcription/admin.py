@@ -1,12 +1,14 @@
 """Admin: transcripts with timestamps and subtitle downloads, clip analyses, and re-run actions."""
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from config.admin_ownership import OwnedAdmin, owned_by
 from pipeline.workflows import ANALYSE, PROCESS_STEPS, TRANSCRIBE, start_stream_processing
 from streams.analysis.models import ClipAnalysis
 from streams.models import Stream
@@ -33,14 +35,15 @@ def _by_stream(clip_rows) -> dict[int, list[int]]:
     return grouped
 
 
-@admin.action(description="Analyse and transcribe the selected streams again")
+@admin.action(description="Analyse and transcribe the selected streams again", permissions=["change"])
 def reprocess_streams(modeladmin, request, queryset):
-    """For the stream admin's ``actions`` (streams/admin.py)."""
+    """For the stream admin's ``actions`` (streams/admin.py); ``queryset`` is the user's own streams."""
     _start_runs(request, {stream.id: None for stream in queryset}, PROCESS_STEPS)
 
 
 @admin.register(Transcript)
-class TranscriptAdmin(admin.ModelAdmin):
+class TranscriptAdmin(OwnedAdmin):
+    owner_field = "clip__stream__owner"
     list_display = ["clip", "stream", "language", "segment_count", "speech_seconds", "engine", "updated_at"]
     list_filter = ["language", "engine", "clip__stream__owner"]
     search_fields = ["text", "clip__original_name", "clip__stream__title"]
@@ -101,11 +104,15 @@ class TranscriptAdmin(admin.ModelAdmin):
         ]
 
     def subtitles_view(self, request, pk: int, fmt: str):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         transcript = get_object_or_404(self.get_queryset(request), pk=pk)
         return self._download(transcript_subtitles, transcript, fmt, transcript.clip.original_name.rsplit(".", 1)[0])
 
     def stream_subtitles_view(self, request, stream_id: int, fmt: str):
-        stream = get_object_or_404(Stream, pk=stream_id)
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        stream = get_object_or_404(owned_by(Stream.objects.all(), request.user, self.admin_site), pk=stream_id)
         return self._download(stream_subtitles, stream, fmt, f"stream-{stream.id}")
 
     @staticmethod
@@ -118,7 +125,7 @@ class TranscriptAdmin(admin.ModelAdmin):
         response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
         return response
 
-    @admin.action(description="Transcribe the selected clips again")
+    @admin.action(description="Transcribe the selected clips again", permissions=["change"])
     def transcribe_again(self, request, queryset):
         _start_runs(request, _by_stream(queryset.values_list("clip_id", "clip__stream_id")), (TRANSCRIBE,))
 
@@ -127,7 +134,8 @@ class TranscriptAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClipAnalysis)
-class ClipAnalysisAdmin(admin.ModelAdmin):
+class ClipAnalysisAdmin(OwnedAdmin):
+    owner_field = "clip__stream__owner"
     list_display = ["clip", "audio_track", "duration", "speech_seconds", "silence_count", "updated_at"]
     list_filter = ["audio_track", "clip__stream__owner"]
     search_fields = ["clip__original_name", "clip__stream__title"]
@@ -174,7 +182,7 @@ class ClipAnalysisAdmin(admin.ModelAdmin):
             f"{format_timestamp(start, '.')}-{format_timestamp(end, '.')}" for start, end in analysis.speech
         )
 
-    @admin.action(description="Analyse and transcribe the selected clips again")
+    @admin.action(description="Analyse and transcribe the selected clips again", permissions=["change"])
     def analyse_again(self, request, queryset):
         _start_runs(request, _by_stream(queryset.values_list("clip_id", "clip__stream_id")), (ANALYSE, TRANSCRIBE))
 

@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
+from config.admin_ownership import OwnedAdmin, acting_user
 from widgets import services
 from widgets import state as machines
 from widgets.models import StreamWidget
@@ -19,7 +20,7 @@ class StreamWidgetForm(forms.ModelForm):
         if widget_type and "config" in cleaned:
             try:
                 cleaned["config"] = machines.validate_config(widget_type, cleaned["config"] or {})
-            except machines.WidgetStateError as error:
+            except (machines.WidgetStateError, services.WidgetNotFound) as error:
                 self.add_error("config", str(error))
         return cleaned
 
@@ -31,9 +32,9 @@ def _live_action(name: str, label: str):
         done, failed = 0, []
         for widget in queryset:
             try:
-                services.widget_apply_action(widget_id=widget.id, user=None, action=name)
+                services.widget_apply_action(widget_id=widget.id, user=acting_user(request), action=name)
                 done += 1
-            except machines.WidgetStateError as error:
+            except (machines.WidgetStateError, services.WidgetNotFound) as error:
                 failed.append(f"{widget.title}: {error}")
         if done:
             modeladmin.message_user(request, f"{label}: {done} widget(s) updated.")
@@ -41,11 +42,11 @@ def _live_action(name: str, label: str):
             modeladmin.message_user(request, message, level=messages.WARNING)
 
     run.__name__ = f"action_{name}"
-    return admin.action(description=label)(run)
+    return admin.action(description=label, permissions=["change"])(run)
 
 
 @admin.register(StreamWidget)
-class StreamWidgetAdmin(admin.ModelAdmin):
+class StreamWidgetAdmin(OwnedAdmin):
     form = StreamWidgetForm
     list_display = ("title", "type", "owner", "active", "updated_at", "links")
     list_filter = ("type", "active")
@@ -64,8 +65,9 @@ class StreamWidgetAdmin(admin.ModelAdmin):
     )
 
     def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
         # Changing type or owner under a live widget would break its state and its open pages.
-        return (*self.readonly_fields, "type", "owner") if obj else self.readonly_fields
+        return (*readonly, "type", "owner") if obj else readonly
 
     @admin.display(description="pages")
     def links(self, widget: StreamWidget) -> str:
@@ -77,24 +79,24 @@ class StreamWidgetAdmin(admin.ModelAdmin):
             widget.access_token,
         )
 
-    @admin.action(description="Rotate access tokens (disconnects open OBS pages)")
+    @admin.action(description="Rotate access tokens (disconnects open OBS pages)", permissions=["change"])
     def rotate_tokens(self, request, queryset) -> None:
         for widget in queryset:
-            services.widget_rotate_token(widget_id=widget.id, user=None)
+            services.widget_rotate_token(widget_id=widget.id, user=acting_user(request))
         self.message_user(request, f"Rotated {queryset.count()} token(s).")
 
     def save_model(self, request, obj: StreamWidget, form, change: bool) -> None:
         if change:
             services.widget_update(
-                widget_id=obj.id, user=None, title=obj.title, active=obj.active, config=obj.config
+                widget_id=obj.id, user=acting_user(request), title=obj.title, active=obj.active, config=obj.config
             )
         else:
             obj.state = machines.initial_state(obj.type, obj.config)
             super().save_model(request, obj, form, change)
 
     def delete_model(self, request, obj: StreamWidget) -> None:
-        services.widget_delete(widget_id=obj.id, user=None)
+        services.widget_delete(widget_id=obj.id, user=acting_user(request))
 
     def delete_queryset(self, request, queryset) -> None:
         for widget_id in queryset.values_list("id", flat=True):
-            services.widget_delete(widget_id=widget_id, user=None)
+            services.widget_delete(widget_id=widget_id, user=acting_user(request))
