@@ -1,0 +1,72 @@
+"""Audio-only recordings (a separate mic track, a podcast): probed, ingested, analysed and transcribed."""
+
+import subprocess
+
+import pytest
+
+from streams.analysis.services import clip_analyse
+from streams.probe import probe_media
+from tests.transcription.conftest import SPEECH, SPEECH_SPANS, SPEECH_TEXT
+from transcription.services import transcript_create
+from transcription.wer import word_error_rate
+
+
+@pytest.fixture(scope="module")
+def audio_files(tmp_path_factory, ffmpeg):
+    """Three seconds of sine as WAV, FLAC, M4A and Ogg, plus an MP3 and an M4A carrying cover art."""
+    folder = tmp_path_factory.mktemp("audio-only")
+    wav = folder / "mic.wav"
+    cover = folder / "cover.png"
+    run = ["-v", "error", "-y"]
+    subprocess.run([ffmpeg, *run, "-f", "lavfi", "-i", "sine=duration=3:sample_rate=48000", str(wav)], check=True)
+    subprocess.run([ffmpeg, *run, "-f", "lavfi", "-i", "color=red:s=64x64", "-frames:v", "1", str(cover)], check=True)
+    files = [wav]
+    for name in ("mic.flac", "mic.m4a", "mic.ogg"):
+        subprocess.run([ffmpeg, *run, "-i", str(wav), str(folder / name)], check=True)
+        files.append(folder / name)
+    for name in ("podcast.mp3", "podcast.m4a"):
+        subprocess.run(
+            [ffmpeg, *run, "-i", str(wav), "-i", str(cover), "-map", "0:a", "-map", "1:v", "-c:v", "png"]
+            + ["-disposition:v", "attached_pic", str(folder / name)],
+            check=True,
+        )
+        files.append(folder / name)
+    return files
+
+
+def test_audio_only_files_probe_without_video_and_cover_art_is_not_video(audio_files):
+    for path in audio_files:
+        info = probe_media(path)
+
+        assert not info.has_video, path.name
+        assert (info.video_codec, info.width, info.height, info.frame_rate) == ("", None, None, None)
+        assert info.duration == pytest.approx(3.0, abs=0.05), path.name
+        assert len(info.audio_tracks) == 1
+
+
+@pytest.mark.django_db
+def test_folder_ingest_picks_up_audio_files(user, audio_files):
+    from streams.services import stream_ingest
+
+    report = stream_ingest(owner=user, paths=[audio_files[0].parent], title="Podcast", process=False)
+
+    assert sorted(clip.original_name for clip in report.added) == sorted(path.name for path in audio_files)
+    assert report.problems == []
+    assert not any(clip.has_video for clip in report.added)
+    assert {(clip.width, clip.height, clip.resolution) for clip in report.added} == {(None, None, "-")}
+
+
+@pytest.mark.django_db
+def test_an_audio_only_recording_is_analysed_without_keyframes_and_transcribed(ingest):
+    clip = ingest(SPEECH, title="Mic track").clips.get()
+    assert clip.original_name == "speech.ogg" and not clip.has_video
+
+    analysis = clip_analyse(clip_id=clip.id)
+    transcript = transcript_create(clip_id=clip.id)
+
+    assert analysis.thumbnails == []
+    assert len(analysis.speech) == len(SPEECH_SPANS)
+    for (start, end), (expected_start, expected_end) in zip(analysis.speech, SPEECH_SPANS, strict=True):
+        assert start == pytest.approx(expected_start, abs=0.1)
+        assert end == pytest.approx(expected_end, abs=0.1)
+    assert word_error_rate(SPEECH_TEXT, transcript.text) < 0.15
