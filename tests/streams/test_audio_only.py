@@ -3,8 +3,10 @@
 import subprocess
 
 import pytest
+from django.core.management import call_command
 
 from streams.analysis.services import clip_analyse
+from streams.models import VideoClip
 from streams.probe import probe_media
 from tests.transcription.conftest import SPEECH, SPEECH_SPANS, SPEECH_TEXT
 from transcription.services import transcript_create
@@ -45,15 +47,18 @@ def test_audio_only_files_probe_without_video_and_cover_art_is_not_video(audio_f
 
 
 @pytest.mark.django_db
-def test_folder_ingest_picks_up_audio_files(user, audio_files):
-    from streams.services import stream_ingest
+def test_folder_ingest_picks_up_audio_files(user, audio_files, capsys):
+    user.is_superuser = True
+    user.save()
 
-    report = stream_ingest(owner=user, paths=[audio_files[0].parent], title="Podcast", process=False)
+    call_command("ingest", str(audio_files[0].parent), "--stream", "Podcast", "--no-process")
 
-    assert sorted(clip.original_name for clip in report.added) == sorted(path.name for path in audio_files)
-    assert report.problems == []
-    assert not any(clip.has_video for clip in report.added)
-    assert {(clip.width, clip.height, clip.resolution) for clip in report.added} == {(None, None, "-")}
+    clips = list(VideoClip.objects.filter(stream__title="Podcast"))
+    assert sorted(clip.original_name for clip in clips) == sorted(path.name for path in audio_files)
+    assert not any(clip.has_video for clip in clips)
+    assert {(clip.width, clip.height, clip.frame_rate) for clip in clips} == {(None, None, None)}
+    out = capsys.readouterr().out
+    assert out.count("no video  audio: ") == len(audio_files) and "not ingested" not in out
 
 
 @pytest.mark.django_db
