@@ -15,6 +15,7 @@ from django.db import transaction
 
 from episodes.cutlist import CutList, CutListError, validate_cut_list
 from episodes.models import Episode
+from episodes.services import episode_set_status
 from pipeline.media import local_path, save_output
 from pipeline.models import PipelineRun, RunStatus, StepRun, StepStatus
 from pipeline.services import run_create, run_finish, run_set_status, step_finish, step_progress, step_start
@@ -78,7 +79,7 @@ def episode_render_start(*, episode: Episode, preset: str | None = None, mode: s
             episode=locked,
             steps=[{"name": "render", "label": f"{preset or settings.RENDER_PRESET} / {mode or settings.RENDER_MODE}"}],
         )
-        Episode.objects.filter(id=locked.id).update(status=Episode.Status.RENDERING)
+        episode_set_status(episode_id=locked.id, status=Episode.Status.RENDERING)
         transaction.on_commit(lambda: render_episode.apply_async((run.id,), {"preset": preset, "mode": mode}))
     episode.status = Episode.Status.RENDERING
     return run
@@ -90,7 +91,7 @@ def render_cancel(*, run: PipelineRun) -> bool:
         return False
     run_set_status(run.id, RunStatus.CANCELLED, error="cancelled by the user")
     if run.episode_id:
-        Episode.objects.filter(id=run.episode_id, status=Episode.Status.RENDERING).update(status=Episode.Status.READY)
+        episode_set_status(episode_id=run.episode_id, status=Episode.Status.READY, only_from=[Episode.Status.RENDERING])
     return True
 
 
@@ -130,7 +131,7 @@ def episode_render(*, run_id: int, preset: str | None = None, mode: str | None =
     except Exception as error:
         _fail(run, step, episode, f"{type(error).__name__}: {error}")
         raise
-    Episode.objects.filter(id=episode.id).update(rendered_file=key, status=Episode.Status.RENDERED)
+    episode_set_status(episode_id=episode.id, status=Episode.Status.RENDERED, rendered_file=key)
     step_finish(step.id)
     run_finish(run.id)
 
@@ -138,7 +139,7 @@ def episode_render(*, run_id: int, preset: str | None = None, mode: str | None =
 def _fail(run: PipelineRun, step: StepRun, episode: Episode, message: str) -> None:
     step_finish(step.id, status=StepStatus.FAILED, error=message)
     run_finish(run.id)
-    Episode.objects.filter(id=episode.id).update(status=Episode.Status.FAILED)
+    episode_set_status(episode_id=episode.id, status=Episode.Status.FAILED)
 
 
 def _render(episode: Episode, preset: OutputPreset, mode: str, progress, cancelled) -> str:
