@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import tempfile
-import time
 from contextlib import ExitStack
 from pathlib import Path
 from types import SimpleNamespace
@@ -18,6 +17,7 @@ from episodes.models import Episode
 from episodes.services import episode_set_status
 from pipeline.media import local_path, save_output
 from pipeline.models import PipelineRun, RunStatus, StepRun, StepStatus
+from pipeline.progress import ProgressThrottle
 from pipeline.services import run_create, run_finish, run_set_status, step_finish, step_progress, step_start
 from rendering.argv import OutputPreset, get_preset
 from rendering.chapters import Chapter, build_chapters, chapter_candidates, ffmetadata
@@ -95,19 +95,6 @@ def render_cancel(*, run: PipelineRun) -> bool:
     return True
 
 
-class _Progress:
-    """Step progress at most every second or whole percent: each write notifies browsers."""
-
-    def __init__(self, step_id: int):
-        self.step_id, self.last, self.at = step_id, -1.0, 0.0
-
-    def __call__(self, percent: float) -> None:
-        now = time.monotonic()
-        if percent - self.last >= 1 or now - self.at >= 1:
-            self.last, self.at = percent, now
-            step_progress(self.step_id, percent * 0.97)
-
-
 def episode_render(*, run_id: int, preset: str | None = None, mode: str | None = None) -> None:
     """Render the run's episode into ``renders/episode-<id>.mp4``, with chapters and soft subtitles."""
     run = PipelineRun.objects.select_related("episode").get(id=run_id)
@@ -121,7 +108,9 @@ def episode_render(*, run_id: int, preset: str | None = None, mode: str | None =
         return PipelineRun.objects.filter(id=run.id, status=RunStatus.CANCELLED).exists()
 
     try:
-        key = _render(episode, render_preset(preset), mode or settings.RENDER_MODE, _Progress(step.id), cancelled)
+        # 97%: the last 3% are the chapters and subtitles pass.
+        progress = ProgressThrottle(lambda percent: step_progress(step.id, percent * 0.97))
+        key = _render(episode, render_preset(preset), mode or settings.RENDER_MODE, progress, cancelled)
     except RenderCancelled:
         step_finish(step.id, status=StepStatus.CANCELLED, error="cancelled")
         return
