@@ -5,11 +5,13 @@ import subprocess
 import pytest
 from django.core.management import call_command
 
-from streams.analysis.services import clip_analyse
+from pipeline.models import RunStatus
+from pipeline.workflows import create_process_run, run_here
+from streams.analysis.models import ClipAnalysis
 from streams.models import VideoClip
 from streams.probe import probe_media
 from tests.transcription.conftest import SPEECH, SPEECH_SPANS, SPEECH_TEXT
-from transcription.services import transcript_create
+from transcription.models import Transcript
 from transcription.wer import word_error_rate
 
 
@@ -62,13 +64,15 @@ def test_folder_ingest_picks_up_audio_files(user, audio_files, capsys):
 
 
 @pytest.mark.django_db
-def test_an_audio_only_recording_is_analysed_without_keyframes_and_transcribed(ingest):
-    clip = ingest(SPEECH, title="Mic track").clips.get()
+def test_an_audio_only_recording_is_analysed_without_keyframes_and_transcribed_by_the_pipeline(ingest):
+    stream = ingest(SPEECH, title="Mic track")
+    clip = stream.clips.get()
     assert clip.original_name == "speech.ogg" and not clip.has_video
 
-    analysis = clip_analyse(clip_id=clip.id)
-    transcript = transcript_create(clip_id=clip.id)
+    run = run_here(create_process_run(stream, owner=stream.owner))
 
+    assert run.status == RunStatus.COMPLETED, run.error
+    analysis, transcript = ClipAnalysis.objects.get(clip=clip), Transcript.objects.get(clip=clip)
     assert analysis.thumbnails == []
     assert len(analysis.speech) == len(SPEECH_SPANS)
     for (start, end), (expected_start, expected_end) in zip(analysis.speech, SPEECH_SPANS, strict=True):
