@@ -49,7 +49,7 @@ def test_audio_only_files_probe_without_video_and_cover_art_is_not_video(audio_f
 
 
 @pytest.mark.django_db
-def test_folder_ingest_picks_up_audio_files(user, audio_files, capsys):
+def test_folder_ingest_picks_up_audio_files(user, api_client, audio_files, capsys):
     user.is_superuser = True
     user.save()
 
@@ -61,6 +61,8 @@ def test_folder_ingest_picks_up_audio_files(user, audio_files, capsys):
     assert {(clip.width, clip.height, clip.frame_rate) for clip in clips} == {(None, None, None)}
     out = capsys.readouterr().out
     assert out.count("no video  audio: ") == len(audio_files) and "not ingested" not in out
+    listed = api_client.get("/api/clips/").json()["results"]
+    assert {(clip["has_video"], clip["video_codec"], clip["width"]) for clip in listed} == {(False, "", None)}
 
 
 @pytest.mark.django_db
