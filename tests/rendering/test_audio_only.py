@@ -34,7 +34,7 @@ def mic(tmp_path_factory, ffmpeg):
     return path
 
 
-def cut_list(*sections, mic_end=45):
+def cut_list(*sections, mic_end=45, overlays=()):
     return validate_cut_list(
         {
             "version": "1.0.0",
@@ -44,6 +44,9 @@ def cut_list(*sections, mic_end=45):
                 {"s3Location": "rec/mic.wav", "sections": [{"startFrame": 15, "endFrame": mic_end}]},
             ],
             "outputTrack": [{"mediaIndex": media, "sectionIndex": 0} for media in sections],
+            "overlayTracks": [
+                {"startFrame": 0, "mediaIndex": media, "sectionIndex": 0, "type": "alpha"} for media in overlays
+            ],
         }
     )
 
@@ -75,12 +78,15 @@ def test_only_audio_with_a_source_size_preset_renders_at_the_default_size(mic, t
         assert stream.frames == 30
 
 
-def test_copy_is_refused_and_a_section_past_the_audio_end_is_named(make_recording, mic, tmp_path):
+def test_copy_a_section_past_the_audio_end_and_an_audio_overlay_are_refused(make_recording, mic, tmp_path):
     video = make_recording("beside_mic.mp4", seconds=2)
     with pytest.raises(CutListError, match="cannot copy: rec/mic.wav has no video"):
         render_cut_list(cut_list(1), [video, mic], tmp_path / "copy.mp4", preset=SMALL, mode="copy")
     with pytest.raises(CutListError, match=r"/inputMedia/1/sections/0/endFrame: 90 is past the end .*\(60 frames"):
         render_cut_list(cut_list(1, mic_end=90), [video, mic], tmp_path / "long.mp4", preset=SMALL)
+    with pytest.raises(CutListError, match=r"/overlays/0/mediaIndex: rec/mic.wav has no video to overlay"):
+        render_cut_list(cut_list(0, overlays=[1]), [video, mic], tmp_path / "overlay.mp4", preset=SMALL)
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.django_db
