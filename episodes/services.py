@@ -1,9 +1,12 @@
-"""Episode writes that span models: its cut list from its tracks."""
+"""Episode writes: its cut list from its tracks, and every change of its status."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import av
 from django.db import transaction
+from django.utils import timezone
 
 from episodes.cutlist import validate_cut_list
 from episodes.models import Episode
@@ -43,3 +46,29 @@ def episode_build_cut_list(*, episode: Episode, save: bool = True, with_series_a
             Episode.objects.filter(id=episode.id).update(cut_list=document)
         episode.cut_list = document
     return document
+
+
+def episode_set_status(
+    *,
+    episode_id: int,
+    status: str,
+    only_from: Iterable[str] | None = None,
+    rendered_file: str | None = None,
+    youtube_video_id: str | None = None,
+) -> bool:
+    """Set an episode's status (with the render or video it now has) in one UPDATE; the only writer of it.
+
+    ``only_from``: change it only while the status is one of these, so a late writer (a cancel after the
+    render finished) cannot overwrite a newer state. Returns whether the episode changed.
+    """
+    if status not in Episode.Status.values:
+        raise ValueError(f"unknown episode status {status!r} (choose from {', '.join(Episode.Status.values)})")
+    fields: dict = {"status": status, "updated_at": timezone.now()}
+    if rendered_file is not None:
+        fields["rendered_file"] = rendered_file
+    if youtube_video_id is not None:
+        fields["youtube_video_id"] = youtube_video_id
+    episodes = Episode.objects.filter(id=episode_id)
+    if only_from is not None:
+        episodes = episodes.filter(status__in=list(only_from))
+    return episodes.update(**fields) == 1

@@ -8,14 +8,15 @@ replaces its outputs, so a step or a whole run can be started again at any time.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from celery import chord, group
 from django.db import transaction
 
 from pipeline.models import PipelineRun, RunStatus, StepRun, StepStatus
+from pipeline.progress import ProgressThrottle
 from pipeline.services import run_create, run_finish, run_set_status, step_finish, step_progress, step_start
 from streams.models import Stream
 
@@ -135,19 +136,6 @@ def advance_run(run_id: int, status: str) -> None:
         run_set_status(run_id, status)
 
 
-def throttled_progress(step_id: int, *, every_percent: float = 1.0, every_seconds: float = 2.0):
-    """A progress callback that writes (and pushes) at most every percent or every two seconds."""
-    last = {"percent": -100.0, "at": 0.0}
-
-    def report(percent: float) -> None:
-        now = time.monotonic()
-        if percent - last["percent"] >= every_percent or now - last["at"] >= every_seconds:
-            last.update(percent=percent, at=now)
-            step_progress(step_id, percent)
-
-    return report
-
-
 def run_step(step_id: int, run_status: str, work: Callable[[StepRun, Callable[[float], None]], object]) -> None:
     """The body every per-clip task shares: claim the step, move the run on, do the work, record the outcome.
 
@@ -164,7 +152,7 @@ def run_step(step_id: int, run_status: str, work: Callable[[StepRun, Callable[[f
         return  # redelivered after it completed
     advance_run(step.run_id, run_status)
     try:
-        work(step, throttled_progress(step_id))
+        work(step, ProgressThrottle(partial(step_progress, step_id)))
     except Exception as error:  # noqa: BLE001  (recorded on the step; the chain goes on)
         log.warning("%s of %s failed", step.name, step.label, exc_info=True)
         message = str(error) if isinstance(error, RuntimeError | ValueError) else f"{type(error).__name__}: {error}"

@@ -137,8 +137,12 @@ class _Graph:
         self.inputs += input_args(path, start_frame, frames, self.cut_list.frame_rate)
         return self.inputs.count("-i") - 1
 
-    def video_section(self, index: int, frames: int, label: str, fades: list[str]) -> None:
+    def video_section(self, index: int, frames: int, label: str, fades: list[str], *, has_video: bool = True) -> None:
         width, height = self.size
+        if not has_video:  # an audio-only recording: its sound over a black frame of the output size
+            black = f"color=c=black:s={width}x{height}:r={self.rate},trim=end_frame={frames},setsar=1"
+            self.chains.append(",".join([black, f"format={self.preset.pix_fmt}", *fades]) + f"[{label}]")
+            return
         steps = [
             "setpts=PTS-STARTPTS",
             f"fps={self.rate}",
@@ -243,11 +247,13 @@ def build_render_argv(
     source_size: tuple[int, int] | None = None,
     audio_streams: Sequence[int] | None = None,
     video: bool = True,
+    video_inputs: Sequence[bool] | None = None,
 ) -> list[str]:
     """The ffmpeg arguments that render ``cut_list`` into ``output_path`` in one process.
 
     ``input_paths[i]`` is the local file of ``inputMedia[i]``; ``audio_streams[i]`` how many audio streams
-    it has (0: the section gets silence). ``video=False`` renders only the audio (the fast paths use it).
+    it has (0: the section gets silence); ``video_inputs[i]`` whether it has video (False: the section
+    shows a black frame). ``video=False`` renders only the audio (the fast paths use it).
     """
     if len(input_paths) != len(cut_list.inputs):
         raise ValueError(f"{len(cut_list.inputs)} inputMedia but {len(input_paths)} paths")
@@ -272,7 +278,8 @@ def build_render_argv(
         index = graph.open(str(input_paths[item.media_index]), section.start_frame, section.frames)
         video_fades, audio_fades = _fades(item.transition_in, item.transition_out, section.frames, rate)
         if video:
-            graph.video_section(index, section.frames, f"v{k}", video_fades)
+            has_video = video_inputs is None or video_inputs[item.media_index]
+            graph.video_section(index, section.frames, f"v{k}", video_fades, has_video=has_video)
         graph.audio_section(index, item.media_index, section.start_frame, section.frames, f"a{k}", audio_fades)
         pairs.append((f"[v{k}]" if video else "") + f"[a{k}]")
 

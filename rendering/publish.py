@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from episodes.models import Episode
+from episodes.services import episode_set_status
 from rendering.archive import ArchiveError, archive_file, s3_client, transfer_config
 from rendering.models import ArchivedFile, YouTubeCredential, YouTubeUpload
 from rendering.sealed import SealError
@@ -178,7 +179,7 @@ def episode_publish(
         return _outcome_of(YouTubeUpload.objects.filter(episode_id=episode_id).first())
     episode = upload.episode
     if not upload.video_id:
-        _set_episode(episode, Episode.Status.UPLOADING)
+        episode_set_status(episode_id=episode.id, status=Episode.Status.UPLOADING)
     try:
         client = _client(episode.owner, throttle_count=upload.throttle_count, chunk_size=chunk_size)
         if not upload.video_id:
@@ -195,7 +196,7 @@ def episode_publish(
             return PublishOutcome(Upload.UPLOADED, video_id=upload.video_id, message=message)
         message = f"YouTube upload failed: {error}"
         _save(upload, status=Upload.FAILED, last_error=message, finished_at=timezone.now())
-        _set_episode(episode, Episode.Status.FAILED)
+        episode_set_status(episode_id=episode.id, status=Episode.Status.FAILED)
         log.warning("episode %s: %s", episode.pk, message)
         return PublishOutcome(Upload.FAILED, message=message)
     _save(upload, status=Upload.UPLOADED, resume_at=None, throttle_count=0, last_error="", finished_at=timezone.now())
@@ -235,9 +236,7 @@ def _upload_video(client: YouTubeClient, upload: YouTubeUpload, episode: Episode
             raise YouTubeError("the upload session expired twice in a row")
     with transaction.atomic():
         _save(upload, video_id=video_id, bytes_confirmed=total)
-        Episode.objects.filter(id=episode.id).update(
-            youtube_video_id=video_id, status=Episode.Status.UPLOADED, updated_at=timezone.now()
-        )
+        episode_set_status(episode_id=episode.id, status=Episode.Status.UPLOADED, youtube_video_id=video_id)
     log.info("episode %s uploaded to YouTube as %s", episode.pk, video_id)
 
 
@@ -268,7 +267,7 @@ def _throttle(upload: YouTubeUpload, episode: Episode, throttled: Throttled) -> 
         last_error=str(throttled),
     )
     if not upload.video_id:  # once the video is up, a throttled playlist insert leaves the episode uploaded
-        _set_episode(episode, Episode.Status.THROTTLED)
+        episode_set_status(episode_id=episode.id, status=Episode.Status.THROTTLED)
     log.info("episode %s throttled by YouTube until %s: %s", episode.pk, resume_at.isoformat(), throttled.reason)
     return PublishOutcome(Upload.THROTTLED, retry_in=throttled.retry_after, message=str(throttled))
 
@@ -287,11 +286,6 @@ def _save(upload: YouTubeUpload, **fields) -> None:
     for name, value in fields.items():
         setattr(upload, name, value)
     upload.save(update_fields=[*fields, "updated_at"])
-
-
-def _set_episode(episode: Episode, status: str) -> None:
-    Episode.objects.filter(id=episode.id).update(status=status, updated_at=timezone.now())
-    episode.status = status
 
 
 def _series(episode: Episode):

@@ -20,23 +20,30 @@ from rendering.argv import OutputPreset, build_render_argv
 from rendering.process import run_ffmpeg_until
 from rendering.remux import SmartCutError, SourceVideo, find_keyframes, probe_video, write_pieces
 from rendering.smartcut import COPY, REENCODE, SMARTCUT, RenderPlan, plan_render
+from streams.probe import video_streams
 
 log = logging.getLogger(__name__)
 MODES = ("auto", COPY, SMARTCUT, REENCODE)
 # Share of the progress bar the audio pass of a fast path stands for.
 AUDIO_SHARE = 5.0
+# Frame size when every input is audio-only and the preset keeps the source size.
+AUDIO_ONLY_SIZE = (1920, 1080)
 
 
 @dataclass(frozen=True)
 class MediaFacts:
-    """One input as the checks need it: its video (if any) and each audio stream's channel count."""
+    """One input as the checks need it: its video (None: audio-only), each audio stream's channel count,
+    and its duration in seconds."""
 
     path: Path
     video: SourceVideo | None
     audio_channels: tuple[int, ...]
+    duration: float = 0.0
 
     def frames_at(self, rate: float) -> int | None:
-        if self.video is None or not self.video.format.frame_rate:
+        if self.video is None:
+            return round(self.duration * rate) if self.duration else None
+        if not self.video.format.frame_rate:
             return None
         return round(self.video.format.frames * rate / self.video.format.frame_rate)
 
@@ -55,20 +62,22 @@ def inspect_media(path: Path | str) -> MediaFacts:
     try:
         with av.open(str(path)) as container:
             channels = tuple(stream.codec_context.channels for stream in container.streams.audio)
-            has_video = bool(container.streams.video)
+            has_video = bool(video_streams(container))
+            duration = (container.duration or 0) / av.time_base
     except av.error.FFmpegError as error:
         raise CutListError([f"{path.name}: not a readable media file ({error})"]) from error
-    return MediaFacts(path, probe_video(path) if has_video else None, channels)
+    return MediaFacts(path, probe_video(path) if has_video else None, channels, duration)
 
 
 def check_media(cut_list: CutList, facts: Sequence[MediaFacts]) -> None:
-    """Problems only the files can reveal: sections past the end, missing video, audio tracks/channels."""
+    """Problems only the files can reveal: sections past the end, audio tracks/channels, overlays without video.
+
+    An input without video (an audio-only recording) is fine as a section: it shows a black frame.
+    """
     problems = []
     rate = cut_list.frame_rate
     for i, (media, fact) in enumerate(zip(cut_list.inputs, facts, strict=True)):
         frames = fact.frames_at(rate)
-        if fact.video is None:
-            problems.append(f"/inputMedia/{i}/s3Location: {media.location} has no video stream")
         for j, section in enumerate(media.sections):
             if frames is not None and section.end_frame > frames:
                 problems.append(
@@ -79,6 +88,11 @@ def check_media(cut_list: CutList, facts: Sequence[MediaFacts]) -> None:
             problems.append(
                 f"/inputMedia/{i}/audioTrack: out of range: {media.audio_track} "
                 f"({media.location} has {len(fact.audio_channels)} audio stream(s))"
+            )
+    for j, overlay in enumerate(cut_list.overlays):
+        if facts[overlay.media_index].video is None:
+            problems.append(
+                f"/overlays/{j}/mediaIndex: {cut_list.inputs[overlay.media_index].location} has no video to overlay"
             )
     used = {item.media_index for item in cut_list.output}
     for k, mix in enumerate(cut_list.audio_mixing):
@@ -111,6 +125,11 @@ def choose_plan(cut_list: CutList, facts: Sequence[MediaFacts], preset: OutputPr
     if mode == REENCODE:
         return RenderPlan(REENCODE, ("full re-encode requested",))
     used = sorted({item.media_index for item in cut_list.output})
+    audio_only = [cut_list.inputs[i].location for i in used if facts[i].video is None]
+    if audio_only:
+        if mode in (COPY, SMARTCUT):
+            raise CutListError([f"cannot {mode}: {', '.join(audio_only)} has no video (it needs a black frame)"])
+        return RenderPlan(REENCODE, tuple(f"{location} has no video: a black frame" for location in audio_only))
     keyframes: list[list[int]] = [[] for _ in cut_list.inputs]
     for i in used:
         positions = [
@@ -173,19 +192,28 @@ def render_cut_list(
                 log.warning("fast path failed (%s); re-encoding", error)
                 plan = RenderPlan(REENCODE, (str(error),))
         if plan.mode == REENCODE:
-            first = facts[cut_list.output[0].media_index].video.format
             argv = build_render_argv(
                 cut_list,
                 [str(p) for p in paths],
                 str(partial),
                 preset,
-                source_size=(first.width, first.height),
+                source_size=_source_size(cut_list, facts),
                 audio_streams=audio_streams,
+                video_inputs=[fact.video is not None for fact in facts],
             )
             run_ffmpeg_until(argv, duration=total / cut_list.frame_rate, progress=report, should_stop=should_stop)
         os.replace(partial, output)
     report(100.0)
     return RenderResult(plan.mode, plan.reasons, total, plan.encoded_frames if plan.mode != REENCODE else total, output)
+
+
+def _source_size(cut_list: CutList, facts: Sequence[MediaFacts]) -> tuple[int, int]:
+    """The size of the first output section's video, skipping audio-only inputs."""
+    for item in cut_list.output:
+        video = facts[item.media_index].video
+        if video is not None:
+            return video.format.width, video.format.height
+    return AUDIO_ONLY_SIZE
 
 
 X264_SPEEDS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")

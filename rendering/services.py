@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import tempfile
-import time
 from contextlib import ExitStack
 from pathlib import Path
 from types import SimpleNamespace
@@ -15,8 +14,10 @@ from django.db import transaction
 
 from episodes.cutlist import CutList, CutListError, validate_cut_list
 from episodes.models import Episode
+from episodes.services import episode_set_status
 from pipeline.media import local_path, save_output
 from pipeline.models import PipelineRun, RunStatus, StepRun, StepStatus
+from pipeline.progress import ProgressThrottle
 from pipeline.services import run_create, run_finish, run_set_status, step_finish, step_progress, step_start
 from rendering.argv import OutputPreset, get_preset
 from rendering.chapters import Chapter, build_chapters, chapter_candidates, ffmetadata
@@ -78,7 +79,7 @@ def episode_render_start(*, episode: Episode, preset: str | None = None, mode: s
             episode=locked,
             steps=[{"name": "render", "label": f"{preset or settings.RENDER_PRESET} / {mode or settings.RENDER_MODE}"}],
         )
-        Episode.objects.filter(id=locked.id).update(status=Episode.Status.RENDERING)
+        episode_set_status(episode_id=locked.id, status=Episode.Status.RENDERING)
         transaction.on_commit(lambda: render_episode.apply_async((run.id,), {"preset": preset, "mode": mode}))
     episode.status = Episode.Status.RENDERING
     return run
@@ -90,21 +91,8 @@ def render_cancel(*, run: PipelineRun) -> bool:
         return False
     run_set_status(run.id, RunStatus.CANCELLED, error="cancelled by the user")
     if run.episode_id:
-        Episode.objects.filter(id=run.episode_id, status=Episode.Status.RENDERING).update(status=Episode.Status.READY)
+        episode_set_status(episode_id=run.episode_id, status=Episode.Status.READY, only_from=[Episode.Status.RENDERING])
     return True
-
-
-class _Progress:
-    """Step progress at most every second or whole percent: each write notifies browsers."""
-
-    def __init__(self, step_id: int):
-        self.step_id, self.last, self.at = step_id, -1.0, 0.0
-
-    def __call__(self, percent: float) -> None:
-        now = time.monotonic()
-        if percent - self.last >= 1 or now - self.at >= 1:
-            self.last, self.at = percent, now
-            step_progress(self.step_id, percent * 0.97)
 
 
 def episode_render(*, run_id: int, preset: str | None = None, mode: str | None = None) -> None:
@@ -120,7 +108,9 @@ def episode_render(*, run_id: int, preset: str | None = None, mode: str | None =
         return PipelineRun.objects.filter(id=run.id, status=RunStatus.CANCELLED).exists()
 
     try:
-        key = _render(episode, render_preset(preset), mode or settings.RENDER_MODE, _Progress(step.id), cancelled)
+        # 97%: the last 3% are the chapters and subtitles pass.
+        progress = ProgressThrottle(lambda percent: step_progress(step.id, percent * 0.97))
+        key = _render(episode, render_preset(preset), mode or settings.RENDER_MODE, progress, cancelled)
     except RenderCancelled:
         step_finish(step.id, status=StepStatus.CANCELLED, error="cancelled")
         return
@@ -130,7 +120,7 @@ def episode_render(*, run_id: int, preset: str | None = None, mode: str | None =
     except Exception as error:
         _fail(run, step, episode, f"{type(error).__name__}: {error}")
         raise
-    Episode.objects.filter(id=episode.id).update(rendered_file=key, status=Episode.Status.RENDERED)
+    episode_set_status(episode_id=episode.id, status=Episode.Status.RENDERED, rendered_file=key)
     step_finish(step.id)
     run_finish(run.id)
 
@@ -138,7 +128,7 @@ def episode_render(*, run_id: int, preset: str | None = None, mode: str | None =
 def _fail(run: PipelineRun, step: StepRun, episode: Episode, message: str) -> None:
     step_finish(step.id, status=StepStatus.FAILED, error=message)
     run_finish(run.id)
-    Episode.objects.filter(id=episode.id).update(status=Episode.Status.FAILED)
+    episode_set_status(episode_id=episode.id, status=Episode.Status.FAILED)
 
 
 def _render(episode: Episode, preset: OutputPreset, mode: str, progress, cancelled) -> str:

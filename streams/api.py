@@ -35,6 +35,7 @@ class SeriesSerializer(serializers.ModelSerializer):
 
 class VideoClipSerializer(serializers.ModelSerializer):
     file_url = serializers.SerializerMethodField()
+    has_video = serializers.BooleanField(read_only=True, help_text="False for an audio-only recording.")
 
     class Meta:
         model = VideoClip
@@ -51,6 +52,7 @@ class VideoClipSerializer(serializers.ModelSerializer):
             "format_name",
             "bit_rate",
             "video_codec",
+            "has_video",
             "width",
             "height",
             "frame_rate",

@@ -103,6 +103,11 @@ class VideoClip(models.Model):
         return self.start_time + self.duration
 
     @property
+    def has_video(self) -> bool:
+        """False for an audio-only recording: no keyframes, and rendered over a black frame."""
+        return bool(self.video_codec)
+
+    @property
     def resolution(self) -> str:
         return f"{self.width}x{self.height}" if self.width and self.height else "-"
 

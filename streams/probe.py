@@ -43,13 +43,17 @@ class MediaInfo:
     duration: float
     format_name: str
     bit_rate: int | None
-    video_codec: str
-    width: int
-    height: int
+    video_codec: str  # "" for an audio-only recording (a separate mic track, a podcast)
+    width: int | None
+    height: int | None
     frame_rate: float | None
     audio_tracks: tuple[AudioTrack, ...]
     streams: tuple[dict, ...] = field(default=())
     creation_time: datetime | None = None
+
+    @property
+    def has_video(self) -> bool:
+        return bool(self.video_codec)
 
     def audio_tracks_json(self) -> list[dict]:
         return [asdict(track) for track in self.audio_tracks]
@@ -89,6 +93,11 @@ def _stream_summary(stream) -> dict:
     return summary
 
 
+def video_streams(container) -> list:
+    """The real video streams: an MP3's, M4A's or FLAC's cover art is a one-picture "video" stream."""
+    return [stream for stream in container.streams.video if not stream.disposition & av.stream.Disposition.attached_pic]
+
+
 def _duration(container) -> float:
     if container.duration:
         return container.duration / av.time_base
@@ -101,7 +110,8 @@ def _duration(container) -> float:
 
 def _last_packet_time(container, duration: float) -> float:
     """Seek near the end and read what is there; a cut-short file has nothing after the cut."""
-    stream = container.streams.video[0] if container.streams.video else container.streams.audio[0]
+    videos = video_streams(container)
+    stream = videos[0] if videos else container.streams.audio[0]
     try:
         container.seek(int(max(0.0, duration - 5.0) / stream.time_base), stream=stream, backward=True)
     except av.error.FFmpegError:
@@ -123,7 +133,10 @@ def _unreadable_reason(path: Path) -> str:
 
 
 def probe_media(path: Path | str) -> MediaInfo:
-    """Describe a recording or raise ``ProbeError`` saying what is wrong with it."""
+    """Describe a recording or raise ``ProbeError`` saying what is wrong with it.
+
+    A recording needs audio (analysis and transcription read it); video is optional.
+    """
     path = Path(path)
     if not path.exists():
         raise ProbeError(path, "no such file")
@@ -139,8 +152,6 @@ def probe_media(path: Path | str) -> MediaInfo:
     except av.error.FFmpegError as error:
         raise ProbeError(path, f"cannot be opened: {error.strerror or error}") from None
     with container:
-        if not container.streams.video:
-            raise ProbeError(path, "has no video stream")
         if not container.streams.audio:
             raise ProbeError(path, "has no audio track (nothing to analyse or transcribe)")
         duration = _duration(container)
@@ -152,7 +163,8 @@ def probe_media(path: Path | str) -> MediaInfo:
             raise ProbeError(path, f"is damaged: {error.strerror or error}") from None
         if readable < duration - _TRUNCATION_TOLERANCE:
             raise ProbeError(path, f"is truncated: data ends at {readable:.1f} s of {duration:.1f} s")
-        video = container.streams.video[0]
+        videos = video_streams(container)
+        video = videos[0] if videos else None
         audio_tracks = tuple(
             AudioTrack(
                 index=position,
@@ -172,10 +184,10 @@ def probe_media(path: Path | str) -> MediaInfo:
             duration=round(duration, 3),
             format_name=container.format.name,
             bit_rate=container.bit_rate or None,
-            video_codec=video.codec_context.name,
-            width=video.codec_context.width,
-            height=video.codec_context.height,
-            frame_rate=_rate(video.average_rate) or _rate(video.guessed_rate),
+            video_codec=video.codec_context.name if video else "",
+            width=video.codec_context.width if video else None,
+            height=video.codec_context.height if video else None,
+            frame_rate=(_rate(video.average_rate) or _rate(video.guessed_rate)) if video else None,
             audio_tracks=audio_tracks,
             streams=tuple(_stream_summary(stream) for stream in container.streams),
             creation_time=_creation_time(dict(container.metadata)),

@@ -70,7 +70,7 @@ def clip_analyse(
         except AudioDecodeError as error:
             raise AnalysisError(f"{clip.original_name}: {error}") from error
         thumbs: list[tuple[float, Path]] = []
-        if clip.video_codec:
+        if clip.has_video:
             try:
                 thumbs = keyframe_thumbnails(source, work / "thumbs", every=settings.ANALYSIS_THUMBNAIL_EVERY)
             except FFmpegError as error:

@@ -3,27 +3,10 @@
 import pytest
 from django.db import connection
 
-from config.celery import CPU, GPU, IO, app
+from config.celery import CPU, GPU, IO
 from pipeline.tasks import heartbeat
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-
-
-@pytest.mark.parametrize(
-    ("task_name", "queue"),
-    [
-        ("streams.tasks.analyse_clip", CPU),
-        ("transcription.tasks.transcribe_clip", GPU),
-        ("transcription.tasks.embed_transcript", GPU),
-        ("rendering.tasks.render_episode", CPU),
-        ("rendering.tasks.publish_youtube", IO),
-        ("rendering.tasks.archive_render", IO),
-        ("chat.tasks.process_notification", IO),
-        ("pipeline.tasks.fail_stale_runs", CPU),
-    ],
-)
-def test_routes_send_each_kind_of_work_to_its_queue(task_name, queue):
-    assert app.amqp.router.route({}, task_name)["queue"].name == queue
 
 
 @pytest.mark.parametrize("queue", [CPU, GPU, IO])

@@ -164,3 +164,13 @@ def test_pure_cores_import_without_django():
         "assert not [m for m in sys.modules if m.startswith('django')], 'django imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_an_input_without_video_gets_a_black_frame_of_the_output_size():
+    one_section = doc(outputTrack=[{"mediaIndex": 0, "sectionIndex": 0}])
+
+    filters = graph(argv_for(one_section, video_inputs=[False, True]))
+
+    assert "[0:v:0]" not in filters
+    assert filters.startswith("color=c=black:s=1280x720:r=30,trim=end_frame=30,setsar=1,format=yuv420p[v0];")
+    assert "[0:a:0]atrim=" in filters

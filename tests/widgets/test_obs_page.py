@@ -135,13 +135,34 @@ async def test_text_overlay_page_shows_live_text(server, page, streamer, streame
     await expect(text).to_have_class("overlay-text hidden", timeout=WAIT_MS)
 
 
-async def test_control_page_drives_the_widget_and_shows_pipeline_progress(server, page, streamer, countdown):
+async def open_control_page(server: AsgiServer, page, user, widget) -> None:
     client = Client()
-    await database_sync_to_async(client.force_login)(streamer)
+    await database_sync_to_async(client.force_login)(user)
     await page.context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": server.url}]
     )
-    await page.goto(f"{server.url}/widgets/{countdown.id}/control/")
+    await page.goto(f"{server.url}/widgets/{widget.id}/control/")
+
+
+async def test_control_page_seconds_left_follows_the_running_countdown(server, page, streamer, countdown):
+    await open_control_page(server, page, streamer, countdown)
+    seconds_left = page.locator("#duration")
+    await expect(seconds_left).to_have_value("300.0", timeout=WAIT_MS)
+
+    await page.click("button[data-action=start]")
+
+    await expect(page.locator(".countdown-time")).to_have_text(re.compile(r"^04:5\d$"), timeout=WAIT_MS)
+    await expect(seconds_left).to_have_value(re.compile(r"^29\d\.\d$"), timeout=WAIT_MS)
+    # Typing a new value is not overwritten by the ticking countdown until it is sent.
+    await page.fill("#duration", "42")
+    await page.wait_for_timeout(500)
+    await expect(seconds_left).to_have_value("42")
+    await page.click("button[data-action=set_duration]")
+    await expect(seconds_left).to_have_value(re.compile(r"^(42\.0|41\.\d)$"), timeout=WAIT_MS)
+
+
+async def test_control_page_drives_the_widget_and_shows_pipeline_progress(server, page, streamer, countdown):
+    await open_control_page(server, page, streamer, countdown)
     await expect(page.locator("#status")).to_have_text("connected", timeout=WAIT_MS)
     await expect(page.locator(".countdown-time")).to_have_text("05:00", timeout=WAIT_MS)
 

@@ -55,9 +55,12 @@ class Command(BaseCommand):
         for clip in stream.clips.order_by("order"):
             marker = "+" if clip in report.added else " "
             tracks = ", ".join(f"{t['codec']} {t['channels']}ch" for t in clip.audio_tracks)
+            video = "no video"
+            if clip.has_video:
+                video = f"{clip.resolution} {clip.frame_rate or '?'} fps {clip.video_codec}"
             self.stdout.write(
                 f" {marker} {clip.order:>2}  {format_hms(clip.start_time)} +{format_hms(clip.duration)}  "
-                f"{clip.resolution} {clip.frame_rate or '?'} fps {clip.video_codec}  audio: {tracks}  "
+                f"{video}  audio: {tracks}  "
                 f"{clip.original_name}"
             )
         for line in report.skipped:
