@@ -85,6 +85,9 @@ class StepRun(models.Model):
     weight = models.FloatField(default=1.0, help_text="Share of the run's progress this step stands for.")
     error = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    task_id = models.CharField(
+        max_length=255, blank=True, help_text="The Celery task that claimed the step (its redelivery may take it over)."
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from celery import current_task
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from pipeline.models import FINISHED, PipelineRun, RunStatus, StepRun, StepStatus
@@ -37,22 +38,49 @@ def run_set_status(run_id: int, status: str, *, error: str = "") -> None:
         notify_run_changed(run_id, old_status=old)
 
 
-def step_start(step_id: int) -> bool:
-    """Claim a step; returns False when the step was already completed (a redelivered task)."""
+def _current_task_id() -> str:
+    """The Celery task id of this delivery ('' when a command runs the step in its own process)."""
+    request = getattr(current_task, "request", None)
+    return (getattr(request, "id", None) or "") if request is not None else ""
+
+
+def step_claim(step_id: int, *, task_id: str | None = None) -> bool:
+    """Claim a step for this delivery in one conditional UPDATE; the row count says who won.
+
+    A queued or failed step can be claimed. A running one only by a delivery of the same Celery task:
+    tasks are acknowledged late, so the same message comes back only when the worker that held it
+    died. A completed or skipped step, or one another task is running, is not claimed (False).
+    """
+    task_id = _current_task_id() if task_id is None else task_id
+    claimable = Q(status__in=(StepStatus.QUEUED, StepStatus.FAILED))
+    if task_id:
+        claimable |= Q(status=StepStatus.RUNNING, task_id=task_id)
     now = timezone.now()
-    step = StepRun.objects.select_related("run").get(id=step_id)
-    if step.status == StepStatus.COMPLETED:
-        return False
-    StepRun.objects.filter(id=step_id).update(
+    claimed = StepRun.objects.filter(claimable, id=step_id).update(
         status=StepStatus.RUNNING,
+        task_id=task_id,
         started_at=now,
         finished_at=None,
         error="",
         progress=0.0,
         attempts=F("attempts") + 1,
     )
-    PipelineRun.objects.filter(id=step.run_id, started_at__isnull=True).update(started_at=now)
-    return True
+    if claimed:
+        PipelineRun.objects.filter(steps__id=step_id, started_at__isnull=True).update(started_at=now)
+    return claimed == 1
+
+
+def run_advance(run_id: int, status: str, *, forward: tuple[str, ...]) -> bool:
+    """Move a run to ``status`` only from a status before it in ``forward``, in one conditional UPDATE:
+    a late or redelivered task cannot move a run back."""
+    earlier = forward[: forward.index(status)]
+    old = PipelineRun.objects.filter(id=run_id).values_list("status", flat=True).first()
+    now = timezone.now()
+    moved = PipelineRun.objects.filter(id=run_id, status__in=earlier).update(status=status, updated_at=now)
+    if moved:
+        PipelineRun.objects.filter(id=run_id, started_at__isnull=True).update(started_at=now)
+        notify_run_changed(run_id, old_status=old)
+    return moved == 1
 
 
 def step_progress(step_id: int, percent: float) -> None:

@@ -9,6 +9,7 @@ from celery import Task, shared_task
 from django.utils import timezone
 
 from pipeline.models import FINISHED, PipelineRun, RunStatus
+from pipeline.services import run_finish
 
 
 class MediaTask(Task):
@@ -43,3 +44,9 @@ def fail_stale_runs(hours: int = 24) -> int:
         .filter(updated_at__lt=cutoff)
         .update(status=RunStatus.FAILED, error=f"no progress for {hours} h: worker lost", finished_at=timezone.now())
     )
+
+
+@shared_task(base=MediaTask, name="pipeline.tasks.finish_processing")
+def finish_processing(run_id: int) -> str:
+    """The last link of a processing chain: completed, or failed naming each failed clip and step."""
+    return run_finish(run_id).status

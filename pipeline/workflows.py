@@ -2,33 +2,24 @@
 
 Processing a stream: analyse every clip (a group on the ``cpu`` queue), then transcribe every clip
 (``gpu`` queue), then finish the run. Every step reads its inputs from the database and storage and
-replaces its outputs, so a step or a whole run can be started again at any time.
+replaces its outputs, so a step or a whole run can be started again at any time. The body the steps
+share is in ``pipeline/steps.py``; the tasks import that, and this module imports the tasks.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from celery import chord, group
 from django.db import transaction
 
-from pipeline.models import PipelineRun, RunStatus, StepRun, StepStatus
-from pipeline.progress import ProgressThrottle
-from pipeline.services import run_create, run_finish, run_set_status, step_finish, step_progress, step_start
+from pipeline.models import PipelineRun
+from pipeline.services import run_create
+from pipeline.steps import ANALYSE, PROCESS_STEPS, STEP_WEIGHTS, TRANSCRIBE
+from pipeline.tasks import finish_processing
 from streams.models import Stream
-
-log = logging.getLogger(__name__)
-
-ANALYSE = "analyse"
-TRANSCRIBE = "transcribe"
-PROCESS_STEPS = (ANALYSE, TRANSCRIBE)
-# Share of a clip's progress per second of audio: transcription is the slow part.
-STEP_WEIGHTS = {ANALYSE: 1.0, TRANSCRIBE: 3.0}
-# A run only moves forward through these; a late or redelivered task cannot move it back.
-_FORWARD = [RunStatus.QUEUED, RunStatus.ANALYSING, RunStatus.TRANSCRIBING]
+from streams.tasks import analyse_clip
+from transcription.tasks import transcribe_clip
 
 
 def _steps_for(stream: Stream, steps: tuple[str, ...], clip_ids: list[int] | None) -> list[dict]:
@@ -45,9 +36,6 @@ def _steps_for(stream: Stream, steps: tuple[str, ...], clip_ids: list[int] | Non
 
 def stages(run: PipelineRun, *, audio_track: int | None = None) -> list[tuple[Any, list[tuple]]]:
     """The run's plan in order: [(task, [args per parallel call])]. The chain and ``run_here`` both follow it."""
-    from streams.tasks import analyse_clip, finish_processing
-    from transcription.tasks import transcribe_clip
-
     by_name: dict[str, list[int]] = {}
     for step_id, name in run.steps.order_by("position").values_list("id", "name"):
         by_name.setdefault(name, []).append(step_id)
@@ -128,44 +116,3 @@ def run_here(run: PipelineRun, *, audio_track: int | None = None) -> PipelineRun
         for args in calls:
             task.run(*args)
     return PipelineRun.objects.get(id=run.id)
-
-
-def advance_run(run_id: int, status: str) -> None:
-    current = PipelineRun.objects.filter(id=run_id).values_list("status", flat=True).first()
-    if current in _FORWARD and _FORWARD.index(current) < _FORWARD.index(status):
-        run_set_status(run_id, status)
-
-
-def run_step(step_id: int, run_status: str, work: Callable[[StepRun, Callable[[float], None]], object]) -> None:
-    """The body every per-clip task shares: claim the step, move the run on, do the work, record the outcome.
-
-    Failures are recorded on the step and not raised, so one bad clip never stops the chain: the
-    other clips complete and the finishing step reports the failure by clip and step.
-    """
-    step = StepRun.objects.select_related("run", "clip").get(id=step_id)
-    if step.run.is_finished:
-        return
-    if step.name == TRANSCRIBE and _analysis_failed(step):
-        step_finish(step_id, status=StepStatus.SKIPPED, error="skipped: the analyse step failed for this clip")
-        return
-    if not step_start(step_id):
-        return  # redelivered after it completed
-    advance_run(step.run_id, run_status)
-    try:
-        work(step, ProgressThrottle(partial(step_progress, step_id)))
-    except Exception as error:  # noqa: BLE001  (recorded on the step; the chain goes on)
-        log.warning("%s of %s failed", step.name, step.label, exc_info=True)
-        message = str(error) if isinstance(error, RuntimeError | ValueError) else f"{type(error).__name__}: {error}"
-        step_finish(step_id, status=StepStatus.FAILED, error=message)
-        return
-    step_finish(step_id)
-
-
-def _analysis_failed(step: StepRun) -> bool:
-    return StepRun.objects.filter(
-        run_id=step.run_id, clip_id=step.clip_id, name=ANALYSE, status=StepStatus.FAILED
-    ).exists()
-
-
-def finish_run(run_id: int) -> PipelineRun:
-    return run_finish(run_id)

@@ -18,7 +18,7 @@ from episodes.services import episode_set_status
 from pipeline.media import local_path, save_output
 from pipeline.models import PipelineRun, RunStatus, StepRun, StepStatus
 from pipeline.progress import ProgressThrottle
-from pipeline.services import run_create, run_finish, run_set_status, step_finish, step_progress, step_start
+from pipeline.services import run_create, run_finish, run_set_status, step_claim, step_finish, step_progress
 from rendering.argv import OutputPreset, get_preset
 from rendering.chapters import Chapter, build_chapters, chapter_candidates, ffmetadata
 from rendering.process import RenderCancelled, run_ffmpeg_until
@@ -99,7 +99,7 @@ def episode_render(*, run_id: int, preset: str | None = None, mode: str | None =
     """Render the run's episode into ``renders/episode-<id>.mp4``, with chapters and soft subtitles."""
     run = PipelineRun.objects.select_related("episode").get(id=run_id)
     step = StepRun.objects.filter(run=run).order_by("position").first()
-    if run.is_finished or not step_start(step.id):
+    if run.is_finished or not step_claim(step.id):
         return
     episode = run.episode
     run_set_status(run.id, RunStatus.RENDERING)

@@ -18,6 +18,7 @@ from django.utils.text import get_valid_filename
 from pipeline.media import save_output
 from pipeline.models import PipelineRun, RunStatus, StepStatus
 from pipeline.services import run_create, run_finish, run_set_status, step_finish
+from pipeline.workflows import start_stream_processing
 from streams.ffmpeg import FFmpegError
 from streams.models import Series, Stream, VideoClip
 from streams.probe import MediaInfo, ProbeError, probe_media
@@ -130,8 +131,6 @@ def stream_ingest(
     are skipped). With ``process``, the new clips' analysis and transcription run is queued once the
     ingest commits. Raises ``IngestError`` when no file at all could be ingested.
     """
-    from pipeline.workflows import start_stream_processing  # the workflows import the tasks, which import us
-
     files, problems = collect_media_files(paths)
     probed, probe_problems = _probe_all(files, progress)
     problems += probe_problems

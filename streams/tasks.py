@@ -5,8 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 
 from pipeline.models import RunStatus
+from pipeline.steps import run_step
 from pipeline.tasks import MediaTask
-from pipeline.workflows import finish_run, run_step
 from streams.analysis.services import clip_analyse
 
 
@@ -18,7 +18,3 @@ def analyse_clip(step_id: int, audio_track: int | None = None) -> None:
         lambda step, progress: clip_analyse(clip_id=step.clip_id, audio_track=audio_track, progress=progress),
     )
 
-
-@shared_task(base=MediaTask, name="streams.tasks.finish_processing")
-def finish_processing(run_id: int) -> str:
-    return finish_run(run_id).status

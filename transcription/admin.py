@@ -9,7 +9,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from config.admin_ownership import OwnedAdmin, owned_by
-from pipeline.workflows import ANALYSE, PROCESS_STEPS, TRANSCRIBE, start_stream_processing
+from pipeline.steps import ANALYSE, PROCESS_STEPS, TRANSCRIBE
+from pipeline.workflows import start_stream_processing
 from streams.analysis.models import ClipAnalysis
 from streams.models import Stream
 from transcription.exports import CONTENT_TYPES, stream_subtitles, transcript_subtitles

@@ -8,7 +8,8 @@ from rest_framework.response import Response
 
 from config.ownership import OwnedPrimaryKeyRelatedField, OwnedQuerysetMixin
 from pipeline.api import PipelineRunSerializer
-from pipeline.workflows import PROCESS_STEPS, start_stream_processing
+from pipeline.steps import PROCESS_STEPS
+from pipeline.workflows import start_stream_processing
 from streams.analysis.models import ClipAnalysis
 from streams.models import Stream
 from transcription.exports import CONTENT_TYPES, stream_subtitles, transcript_subtitles

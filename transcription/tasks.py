@@ -5,8 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 
 from pipeline.models import RunStatus
+from pipeline.steps import run_step
 from pipeline.tasks import MediaTask
-from pipeline.workflows import run_step
 from transcription.services import transcript_create
 
 

@@ -53,7 +53,7 @@ def test_chain_is_analysis_group_then_transcription_group_then_finish(ingest, ma
     assert [(s.task, steps[s.args[0]].name) for s in transcribe] == [
         ("transcription.tasks.transcribe_clip", "transcribe"),
     ] * 2
-    assert (finish.task, finish.args) == ("streams.tasks.finish_processing", (run.id,))
+    assert (finish.task, finish.args) == ("pipeline.tasks.finish_processing", (run.id,))
     assert all(s.immutable for s in [*analyse, *transcribe, finish])
 
 
@@ -62,7 +62,7 @@ def test_only_the_named_step_is_planned_and_bad_steps_are_refused(speech_stream)
     run = create_process_run(speech_stream, owner=speech_stream.owner, steps=("transcribe",))
     workflow = build_stream_chain(run)
     assert [s.task for s in workflow.tasks] == ["transcription.tasks.transcribe_clip"]
-    assert workflow.body.task == "streams.tasks.finish_processing"
+    assert workflow.body.task == "pipeline.tasks.finish_processing"
     with pytest.raises(ValueError, match="unknown step"):
         create_process_run(speech_stream, owner=speech_stream.owner, steps=("render",))
 

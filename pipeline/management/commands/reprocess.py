@@ -2,7 +2,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from pipeline.management.commands._progress import follow_run
 from pipeline.models import RunStatus
-from pipeline.workflows import PROCESS_STEPS, create_process_run, run_here, start_stream_processing
+from pipeline.steps import PROCESS_STEPS
+from pipeline.workflows import create_process_run, run_here, start_stream_processing
 from streams.models import Stream
 from transcription.selectors import stream_transcript_text
 
