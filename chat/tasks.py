@@ -18,7 +18,7 @@ from chat import services
 def store_eventsub_notifications(self) -> dict:
     """Drain the webhook's inbox into ChatMessage rows. Idempotent: message ids are unique."""
     result = services.eventsub_inbox_drain(task_id=self.request.id or "manual")
-    return {"stored": result.stored, "unowned": result.unowned, "malformed": result.malformed}
+    return {"stored": result.stored, "unowned": result.unowned, "dead_lettered": result.dead_lettered}
 
 
 @shared_task(name="chat.tasks.purge_expired_messages", soft_time_limit=30 * 60, time_limit=35 * 60)
