@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -15,7 +16,16 @@ from django.utils import timezone
 
 from chat.eventsub import CHAT_MESSAGE_TYPE, CHAT_MESSAGE_VERSION, EventSubError, chat_message_fields, parse_timestamp
 from chat.helix import HelixClient, HelixError
-from chat.inbox import DRAIN_SCHEDULED, INBOX, PROCESSING_TTL, claim_script, processing_key, split_payload
+from chat.inbox import (
+    DRAIN_SCHEDULED,
+    INBOX,
+    LEASES,
+    PROCESSING_PREFIX,
+    claim_script,
+    processing_key,
+    requeue_script,
+    split_payload,
+)
 from chat.models import ChatDeadLetter, ChatMessage, EventSubSubscription, SubscriptionStatus, TwitchLink
 from chat.storable import Unstorable, is_storable, storable_chat_fields, storable_text
 from chat.twitchdownloader import ChatLog
@@ -318,22 +328,48 @@ def redis_client():
 
 
 def eventsub_inbox_drain(*, task_id: str, batch_size: int = 1000) -> StoreResult:
-    """Store everything the webhook queued. A batch left by an earlier run of this task is stored first."""
+    """Store everything the webhook queued. A batch left by an earlier run of this task (a retry) is
+    stored first; batches whose worker died are put back in the inbox and stored too."""
     client = redis_client()
+    eventsub_batches_requeue()
     claim = claim_script(client)
     processing = processing_key(task_id)
     # Cleared before draining: a message queued from now on schedules a new drain, so none is stranded.
     client.delete(DRAIN_SCHEDULED)
     totals = [0, 0, 0]
     batch = client.lrange(processing, 0, -1)
+    if batch:
+        client.zadd(LEASES, {processing: time.time()})
     while True:
         if batch:
             result = chat_messages_store(items=batch)
             totals = [totals[0] + result.stored, totals[1] + result.unowned, totals[2] + result.dead_lettered]
-            client.delete(processing)
-        batch = claim(keys=[INBOX, processing], args=[batch_size, PROCESSING_TTL])
+            client.pipeline().delete(processing).zrem(LEASES, processing).execute()
+        batch = claim(keys=[INBOX, processing, LEASES], args=[batch_size, time.time()])
         if not batch:
             return StoreResult(*totals)
+
+
+def eventsub_batches_requeue() -> int:
+    """Put batches claimed longer than ``CHAT_INBOX_LEASE_SECONDS`` ago back in the inbox; returns how
+    many notifications moved. Their worker died or gave up; if it is only slow, storing twice is harmless."""
+    cutoff = time.time() - settings.CHAT_INBOX_LEASE_SECONDS
+    moved = requeue_script(redis_client())(keys=[LEASES, INBOX], args=[cutoff])
+    if moved:
+        log.warning("put %d chat notifications from abandoned batches back in the inbox", moved)
+    return moved
+
+
+def eventsub_batches_adopt() -> int:
+    """Give a lease to processing lists that have none (claimed by an older version, which set them to
+    expire instead), so that ``eventsub_batches_requeue`` recovers them too. Scans every key: run it
+    rarely (at worker start)."""
+    client = redis_client()
+    adopted = 0
+    for key in client.scan_iter(match=PROCESSING_PREFIX + "*", count=1000):
+        client.persist(key)
+        adopted += client.zadd(LEASES, {key: time.time()}, nx=True)
+    return adopted
 
 
 @dataclass(frozen=True)

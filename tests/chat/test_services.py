@@ -1,5 +1,6 @@
 """Links, subscriptions, storing, retention."""
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -226,3 +227,38 @@ def test_a_row_the_database_refuses_sinks_only_itself(make_chat_body, subscripti
     assert letter.error == "refused by the database: PostgreSQL text fields cannot contain NUL (0x00) bytes"
     drain()  # a redelivered batch adds no second dead letter
     assert ChatDeadLetter.objects.count() == 1
+
+
+def test_a_batch_whose_worker_died_goes_back_to_the_inbox_and_is_stored_once(
+    make_chat_body, subscription, clean_inbox, drain, settings
+):
+    settings.CHAT_INBOX_LEASE_SECONDS = 600
+    stored_before_dying, not_yet = _item(make_chat_body, message_id="a"), _item(make_chat_body, message_id="b")
+    services.chat_messages_store(items=[stored_before_dying])
+    dead, live = inbox.processing_key("dead-worker-task"), inbox.processing_key("live-worker-task")
+    clean_inbox.rpush(dead, stored_before_dying, not_yet)
+    clean_inbox.rpush(live, _item(make_chat_body, message_id="c"))
+    clean_inbox.zadd(inbox.LEASES, {dead: time.time() - 601, live: time.time() - 5})
+    clean_inbox.rpush(inbox.INBOX, _item(make_chat_body, message_id="d"))
+
+    drain("another-task")
+
+    assert sorted(ChatMessage.objects.values_list("twitch_message_id", flat=True)) == ["a", "b", "d"]
+    assert not clean_inbox.exists(dead)
+    assert clean_inbox.llen(live) == 1  # a batch still within its lease is left to its worker
+    assert clean_inbox.zrange(inbox.LEASES, 0, -1) == [live.encode()]
+
+
+def test_a_batch_claimed_by_the_previous_version_is_recovered(make_chat_body, subscription, clean_inbox, settings):
+    # Before leases, a claimed batch expired after 7 days: one stuck there is adopted, then put back.
+    legacy = inbox.processing_key("old-task")
+    clean_inbox.rpush(legacy, _item(make_chat_body, message_id="stuck"))
+    clean_inbox.expire(legacy, 7 * 24 * 3600)
+
+    assert services.eventsub_batches_adopt() == 1
+    assert clean_inbox.ttl(legacy) == -1
+    settings.CHAT_INBOX_LEASE_SECONDS = 0
+    services.eventsub_inbox_drain(task_id="new-task")
+
+    assert ChatMessage.objects.get().twitch_message_id == "stuck"
+    assert not clean_inbox.exists(legacy)
