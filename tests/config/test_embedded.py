@@ -3,6 +3,7 @@
 import os
 import signal
 import time
+from pathlib import Path
 
 import pytest
 import redis
@@ -13,10 +14,11 @@ from config import embedded
 def _kill(var_dir) -> None:
     pid = int((var_dir / "redis" / "redis.pid").read_text())
     os.kill(pid, signal.SIGKILL)
-    while True:  # the daemon is not our child: wait for it to be gone
+    while True:  # the daemon is not our child: wait until it has exited (its zombie may linger)
         try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in "ZX":
+                return
+        except OSError:
             return
         time.sleep(0.02)
 
