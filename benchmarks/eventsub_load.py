@@ -7,9 +7,18 @@ The client is a minimal HTTP/1.1 keep-alive client on asyncio streams: on two sh
 client library (aiohttp costs about 0.5 ms per request, twice the server) would measure itself.
 
     python benchmarks/eventsub_load.py [--seconds 30] [--connections 64]
+    python benchmarks/eventsub_load.py --seconds 10 --kill-worker --restart-redis --poison-rate 0.01
 
 Target (issue 4): >= 1,000 valid messages/s on a 2-core machine, stored rows == unique valid messages,
 every forged message rejected. Uses its own data directory (``var/bench`` unless STUDIO_VAR_DIR is set).
+
+Faults (issue 15, "nothing received is lost"): ``--kill-worker`` SIGKILLs the Celery worker (its whole
+process group) at 40% of the load and starts a new one; ``--restart-redis`` SIGKILLs the embedded Redis
+at 70% and starts it again a second later (it keeps an append-only file, fsynced every second);
+``--poison-rate`` sends that share of signed notifications with a 106-character message id, which must
+be dead-lettered without sinking their batch. A 5xx is retried with the same message, as Twitch does.
+With faults, the worker's batch lease (CHAT_INBOX_LEASE_SECONDS) is 5 s and this script queues a drain
+every 2 s while it waits, standing in for beat's drain every minute.
 """
 
 from __future__ import annotations
@@ -42,13 +51,17 @@ import uvloop  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from redis.exceptions import RedisError  # noqa: E402
 
 from chat import inbox  # noqa: E402
 from chat.eventsub import format_timestamp, message_headers  # noqa: E402
-from chat.models import ChatMessage, EventSubSubscription, TwitchLink  # noqa: E402
+from chat.models import ChatDeadLetter, ChatMessage, EventSubSubscription, TwitchLink  # noqa: E402
 from chat.services import redis_client  # noqa: E402
+from chat.tasks import store_eventsub_notifications  # noqa: E402
+from config import embedded  # noqa: E402
 
 BODY = (
     '{"subscription":{"id":"%(sub)s","status":"enabled","type":"channel.chat.message","version":"1",'
@@ -62,6 +75,14 @@ BODY = (
 )
 
 
+def gone(pid: int) -> bool:
+    """Exited, reaped or not: a daemon's zombie waits for whoever adopted it (Linux /proc)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in "ZX"
+    except (OSError, IndexError):
+        return True
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -72,6 +93,7 @@ def setup_owner():
     call_command("migrate", verbosity=0)
     user, _ = get_user_model().objects.get_or_create(username="eventsub-bench")
     ChatMessage.objects.filter(owner=user).delete()
+    ChatDeadLetter.objects.filter(owner=user).delete()
     TwitchLink.objects.filter(owner=user).delete()
     link = TwitchLink.objects.create(owner=user, twitch_user_id=BROADCASTER_ID, login="benchstreamer")
     EventSubSubscription.objects.create(
@@ -82,14 +104,19 @@ def setup_owner():
         callback_url="https://studio.example.com/twitch/eventsub/",
     )
     client = redis_client()
-    for key in (inbox.INBOX, inbox.DRAIN_SCHEDULED):
+    for key in (inbox.INBOX, inbox.DRAIN_SCHEDULED, inbox.LEASES, *client.scan_iter(inbox.PROCESSING_PREFIX + "*")):
         client.delete(key)
     return user
 
 
-def start(argv: list[str], log: Path) -> subprocess.Popen:
+def start(argv: list[str], log: Path, append: bool = False) -> subprocess.Popen:
     return subprocess.Popen(
-        argv, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT, env=os.environ.copy(), start_new_session=True
+        argv,
+        cwd=ROOT,
+        stdout=log.open("a" if append else "w"),
+        stderr=subprocess.STDOUT,
+        env=os.environ.copy(),
+        start_new_session=True,
     )
 
 
@@ -118,8 +145,9 @@ async def wait_for_port(port: int, server: subprocess.Popen, log: Path) -> None:
 
 
 class Load:
-    def __init__(self, seconds: float, seed: int = 7) -> None:
+    def __init__(self, seconds: float, poison_rate: float = 0.0, seed: int = 7) -> None:
         self.seconds = seconds
+        self.poison_rate = poison_rate
         self.random = random.Random(seed)
         self.sent_valid: list[tuple[bytes, dict]] = []
         self.counts = {
@@ -130,6 +158,9 @@ class Load:
             "duplicate_stored_again": 0,
             "forged_sent": 0,
             "forged_rejected": 0,
+            "poison_sent": 0,
+            "poison_accepted": 0,
+            "retried_5xx": 0,
             "unexpected": 0,
         }
         self.unexpected: list[str] = []
@@ -139,8 +170,10 @@ class Load:
         if roll < 0.05 and self.sent_valid:
             body, headers = self.random.choice(self.sent_valid)
             return "duplicate", body, headers
-        n = self.counts["valid_sent"] + self.counts["forged_sent"]
-        body = (BODY % {"sub": SUBSCRIPTION_ID, "b": BROADCASTER_ID, "c": n % 500, "m": uuid.uuid4(), "n": n}).encode()
+        n = self.counts["valid_sent"] + self.counts["forged_sent"] + self.counts["poison_sent"]
+        poison = 0.05 <= roll < 0.05 + self.poison_rate
+        message_id = f"{'x' * 70}{uuid.uuid4()}" if poison else uuid.uuid4()
+        body = (BODY % {"sub": SUBSCRIPTION_ID, "b": BROADCASTER_ID, "c": n % 500, "m": message_id, "n": n}).encode()
         forged = roll > 0.99
         headers = message_headers(
             "forged-" + SECRET if forged else SECRET,
@@ -149,7 +182,7 @@ class Load:
             timestamp=format_timestamp(datetime.now(UTC)),
             message_type="notification",
         )
-        return ("forged" if forged else "valid"), body, headers
+        return ("forged" if forged else "poison" if poison else "valid"), body, headers
 
     async def sender(self, host: str, port: int, deadline: float) -> None:
         reader, writer = await asyncio.open_connection(host, port)
@@ -158,20 +191,31 @@ class Load:
                 kind, body, headers = self.next_message()
                 self.counts[f"{kind}_sent"] += 1
                 head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
-                writer.write(
+                request = (
                     f"POST {PATH} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
                     f"Content-Length: {len(body)}\r\n{head}\r\n".encode()
                     + body
                 )
-                status, duplicate = await read_response(reader)
-                self.tally(kind, status, duplicate, body, headers)
+                retried = False
+                for _ in range(200):  # Twitch retries a 5xx with the same message (id, timestamp, body)
+                    writer.write(request)
+                    status, duplicate = await read_response(reader)
+                    if status < 500:
+                        break
+                    self.counts["retried_5xx"] += 1
+                    retried = True
+                    await asyncio.sleep(0.1)
+                self.tally(kind, status, duplicate, retried, body, headers)
         finally:
             writer.close()
 
-    def tally(self, kind: str, status: int, duplicate: bool, body: bytes, headers: dict) -> None:
-        if kind == "valid" and status == 204 and not duplicate:
+    def tally(self, kind: str, status: int, duplicate: bool, retried: bool, body: bytes, headers: dict) -> None:
+        # After a 5xx, "duplicate" means that an earlier try was taken: still accepted once.
+        if kind == "valid" and status == 204 and (retried or not duplicate):
             self.counts["valid_accepted"] += 1
             self.sent_valid.append((body, headers))  # only answered ones are repeated: no race with the first
+        elif kind == "poison" and status == 204 and (retried or not duplicate):
+            self.counts["poison_accepted"] += 1
         elif kind == "duplicate" and status == 204:
             self.counts["duplicate_acked"] += 1
             self.counts["duplicate_stored_again"] += not duplicate
@@ -182,11 +226,56 @@ class Load:
             if len(self.unexpected) < 5:
                 self.unexpected.append(f"{kind}: HTTP {status}")
 
-    async def run(self, host: str, port: int, connections: int) -> float:
+    async def run(self, host: str, port: int, connections: int, faults=()) -> float:
+        """``faults``: (share of the load, blocking function) pairs, each run in a thread at its time."""
         started = time.monotonic()
         deadline = started + self.seconds
-        await asyncio.gather(*(self.sender(host, port, deadline) for _ in range(connections)))
+
+        async def at(share: float, fault) -> None:
+            await asyncio.sleep(share * self.seconds)
+            await asyncio.to_thread(fault)
+
+        await asyncio.gather(
+            *(self.sender(host, port, deadline) for _ in range(connections)), *(at(*fault) for fault in faults)
+        )
         return time.monotonic() - started
+
+
+class Faults:
+    """Kill the worker (and start another), kill the embedded Redis (and start it again)."""
+
+    def __init__(self, worker_argv: list[str], worker_log: Path, started: float) -> None:
+        self.worker_argv = worker_argv
+        self.worker_log = worker_log
+        self.worker = start(worker_argv, worker_log)
+        self.started = started
+        self.events: list[str] = []
+
+    def kill_worker(self) -> None:
+        """SIGKILL the worker while it holds a claimed batch (waiting up to 5 s for one)."""
+        client, held = redis_client(), 0
+        deadline = time.monotonic() + 5
+        while not held and time.monotonic() < deadline:
+            held = sum(client.llen(key) for key in client.zrange(inbox.LEASES, 0, -1))
+            time.sleep(0.002)
+        os.killpg(self.worker.pid, signal.SIGKILL)
+        self.worker.wait()
+        self.events.append(
+            f"worker SIGKILLed at {time.monotonic() - self.started:.1f} s holding a claimed batch of {held}"
+        )
+        self.worker = start(self.worker_argv, self.worker_log, append=True)
+
+    def restart_redis(self) -> None:
+        pid = int((settings.VAR_DIR / "redis" / "redis.pid").read_text())
+        os.kill(pid, signal.SIGKILL)
+        killed = time.monotonic()
+        while not gone(pid):
+            time.sleep(0.01)
+        time.sleep(1)
+        embedded.redis_url(settings.VAR_DIR)
+        self.events.append(
+            f"Redis SIGKILLed at {killed - self.started:.1f} s, answering again {time.monotonic() - killed:.1f} s later"
+        )
 
 
 async def read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
@@ -220,14 +309,31 @@ def cpu_seconds(root_pid: int) -> float:
     return total / ticks
 
 
-def wait_for_drain(owner, expected: int, timeout: float = 180) -> tuple[int, float]:
+def wait_for_worker(timeout: float = 60) -> None:
+    from config.celery import app
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if app.control.ping(timeout=0.5):
+            return
+    raise SystemExit(f"the worker did not answer in {timeout:.0f} s")
+
+
+def wait_for_drain(owner, expected: int, poison: int, beat: bool, timeout: float = 180) -> tuple[int, float]:
     started = time.monotonic()
     client = redis_client()
-    stored = -1
+    stored, last_beat = -1, 0.0
     while time.monotonic() - started < timeout:
-        stored = ChatMessage.objects.filter(owner=owner).count()
-        if client.llen(inbox.INBOX) == 0 and stored >= expected:
-            break
+        try:
+            if beat and time.monotonic() - last_beat > 2:
+                store_eventsub_notifications.delay()
+                last_beat = time.monotonic()
+            stored = ChatMessage.objects.filter(owner=owner).count()
+            dead = ChatDeadLetter.objects.filter(owner=owner).count()
+            if client.llen(inbox.INBOX) == 0 and stored >= expected and dead >= poison:
+                break
+        except (RedisError, OSError):
+            pass  # Redis still coming back
         time.sleep(0.5)
     # Let a straggling batch land, so "no extra rows" is checked too.
     time.sleep(1)
@@ -241,7 +347,15 @@ def main() -> None:
     parser.add_argument("--server", choices=["uvicorn", "daphne"], default="uvicorn")
     parser.add_argument("--server-workers", type=int, default=1, help="uvicorn only")
     parser.add_argument("--worker-concurrency", type=int, default=1)
+    parser.add_argument("--kill-worker", action="store_true", help="SIGKILL the worker at 40%% of the load")
+    parser.add_argument("--restart-redis", action="store_true", help="SIGKILL the embedded Redis at 70%% of the load")
+    parser.add_argument("--poison-rate", type=float, default=0.0, help="share of unstorable notifications")
     args = parser.parse_args()
+    if args.restart_redis and os.environ.get("REDIS_URL"):
+        raise SystemExit("--restart-redis restarts the embedded Redis: unset REDIS_URL")
+    faulty = args.kill_worker or args.restart_redis
+    if faulty:
+        os.environ["CHAT_INBOX_LEASE_SECONDS"] = "5"
 
     owner = setup_owner()
     logs = Path(os.environ["STUDIO_VAR_DIR"])
@@ -270,39 +384,42 @@ def main() -> None:
         argv = ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "-v", "0", "config.asgi:application"]
     server_log = logs / f"bench-{args.server}.log"
     server = start([python, *argv], server_log)
-    worker = start(
-        [
-            python,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "-Q",
-            "io",
-            "-c",
-            str(args.worker_concurrency),
-            "--loglevel",
-            "WARNING",
-            "-n",
-            f"bench-{port}@%h",
-        ],
-        logs / "bench-worker.log",
-    )
+    worker_argv = [
+        python,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "-Q",
+        "io",
+        "-c",
+        str(args.worker_concurrency),
+        "--loglevel",
+        "WARNING",
+        "-n",
+        f"bench-{port}@%h",
+    ]
+    faults = Faults(worker_argv, logs / "bench-worker.log", time.monotonic())
     try:
         asyncio.run(wait_for_port(port, server, server_log))
-        load = Load(args.seconds)
-        processes = (("server", server.pid), ("worker", worker.pid))
+        wait_for_worker()
+        load = Load(args.seconds, poison_rate=args.poison_rate)
+        # A killed worker's CPU time is gone with it: count the worker only when it is not killed.
+        processes = (("server", server.pid),) + ((("worker", faults.worker.pid),) if not args.kill_worker else ())
         cpu_before = {name: cpu_seconds(pid) for name, pid in processes}
         client_before = time.process_time()
-        elapsed = uvloop.run(load.run("127.0.0.1", port, args.connections))
+        planned = [(0.4, faults.kill_worker)] * args.kill_worker + [(0.7, faults.restart_redis)] * args.restart_redis
+        faults.started = time.monotonic()
+        elapsed = uvloop.run(load.run("127.0.0.1", port, args.connections, planned))
         cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in processes}
         cpu["client"] = time.process_time() - client_before
         unique_valid = load.counts["valid_accepted"]
-        stored, drain_s = wait_for_drain(owner, unique_valid)
+        stored, drain_s = wait_for_drain(owner, unique_valid, load.counts["poison_accepted"], beat=faulty)
+        dead_lettered = ChatDeadLetter.objects.filter(owner=owner).count()
     finally:
         stop(server)
-        stop(worker)
+        stop(faults.worker)
 
     c = load.counts
     total = c["valid_sent"] + c["duplicate_sent"] + c["forged_sent"]
@@ -327,6 +444,10 @@ def main() -> None:
         f"(treated as new: {c['duplicate_stored_again']})"
     )
     print(f"forged rejected (403): {c['forged_rejected']}/{c['forged_sent']}")
+    if faulty or args.poison_rate:
+        print("faults: " + ("; ".join(faults.events) or "none"))
+        print(f"5xx answers retried with the same message: {c['retried_5xx']}")
+        print(f"dead-lettered {dead_lettered} / poison notifications accepted {c['poison_accepted']}")
     print(
         f"stored rows {stored} / unique valid messages {unique_valid} (ratio {stored / max(unique_valid, 1):.4f}); "
         f"drained {drain_s:.1f} s after the load stopped"
@@ -338,6 +459,7 @@ def main() -> None:
         and c["forged_rejected"] == c["forged_sent"]
         and not c["unexpected"]
         and c["duplicate_stored_again"] == 0
+        and dead_lettered == c["poison_accepted"]
     )
     print("RESULT", "PASS" if ok and rate >= 1000 else ("PASS (correctness), BELOW TARGET RATE" if ok else "FAIL"))
     get_user_model().objects.filter(pk=owner.pk).delete()

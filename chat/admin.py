@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 
 from chat import services
 from chat.api import callback_url
-from chat.models import ChatMessage, EventSubSubscription, TwitchLink
+from chat.models import ChatDeadLetter, ChatMessage, EventSubSubscription, TwitchLink
 from config.admin_ownership import OwnedAdmin
 
 
@@ -116,4 +116,34 @@ class ChatMessageAdmin(OwnedAdmin):
         return message.text if len(message.text) <= 100 else message.text[:99] + "…"
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ChatDeadLetter)
+class ChatDeadLetterAdmin(admin.ModelAdmin):
+    """Read-only, superusers only: a payload may be anyone's chat, and some have no known owner."""
+
+    list_display = ["created_at", "twitch_message_id", "short_error", "owner"]
+    list_filter = ["owner"]
+    search_fields = ["twitch_message_id", "error", "payload"]
+    date_hierarchy = "created_at"
+    readonly_fields = [field.name for field in ChatDeadLetter._meta.fields]
+
+    @admin.display(description="error")
+    def short_error(self, letter):
+        return letter.error if len(letter.error) <= 100 else letter.error[:99] + "…"
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

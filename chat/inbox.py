@@ -7,8 +7,11 @@ The first push after a drain also asks the caller to enqueue one drain task; tha
 list in batches and bulk-inserts, so 1,000 messages/s cost a few tasks, not a thousand.
 
 A batch is moved to a list named after the draining task before it is stored, and only deleted
-once stored: a worker killed mid-batch gets the same task id back (acks_late) and stores it again
-(idempotent: unique message ids).
+once stored; the list's name goes into a sorted set of leases, scored with the time of the claim. A
+task retried after a transient error (same task id) stores its list first. A list whose lease is
+older than ``CHAT_INBOX_LEASE_SECONDS`` belongs to a worker that died or gave up: ``requeue_script``
+moves it back to the inbox. Storing twice is harmless (unique message ids), so nothing needs to know
+whether its worker is really gone. The lists do not expire: nothing received is dropped unseen.
 """
 
 from __future__ import annotations
@@ -21,12 +24,12 @@ SEEN_PREFIX = "chat:eventsub:seen:"
 INBOX = "chat:eventsub:inbox"
 DRAIN_SCHEDULED = "chat:eventsub:drain-scheduled"
 PROCESSING_PREFIX = "chat:eventsub:processing:"
+LEASES = "chat:eventsub:leases"
 
 # Timestamps up to one window in the future pass the check too; keep ids for both sides plus a minute.
 SEEN_TTL = int((2 * REPLAY_WINDOW + timedelta(minutes=1)).total_seconds())
 # If a drain task is lost (broker flushed), the next message schedules another after this long.
 DRAIN_FLAG_TTL = 60
-PROCESSING_TTL = 7 * 24 * 3600
 
 DUPLICATE, QUEUED, QUEUED_SCHEDULE_DRAIN = 0, 1, 2
 
@@ -39,15 +42,32 @@ if redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[3]) then return 2 end
 return 1
 """
 
-# KEYS: inbox, processing list. ARGV: batch size, processing ttl.
+# KEYS: inbox, processing list, leases. ARGV: batch size, now (epoch seconds).
 _CLAIM = """
 local items = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
 if #items > 0 then
   redis.call('LTRIM', KEYS[1], #items, -1)
   redis.call('RPUSH', KEYS[2], unpack(items))
-  redis.call('EXPIRE', KEYS[2], ARGV[2])
+  redis.call('ZADD', KEYS[3], ARGV[2], KEYS[2])
 end
 return items
+"""
+
+# KEYS: leases, inbox. ARGV: cutoff (epoch seconds). The lists named in the leases set are the keys
+# this script touches besides KEYS: fine on one Redis, which is what the project uses (not Cluster).
+# Unpacked in slices: Lua's stack takes a few thousand values at most.
+_REQUEUE = """
+local moved = 0
+for _, list in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])) do
+  local items = redis.call('LRANGE', list, 0, -1)
+  for first = 1, #items, 1000 do
+    redis.call('RPUSH', KEYS[2], unpack(items, first, math.min(first + 999, #items)))
+  end
+  moved = moved + #items
+  redis.call('DEL', list)
+  redis.call('ZREM', KEYS[1], list)
+end
+return moved
 """
 
 
@@ -70,7 +90,14 @@ def enqueue_script(client):
 
 
 def claim_script(client):
+    """``script(keys=[INBOX, processing list, LEASES], args=[batch size, now])``: the claimed items."""
     return client.register_script(_CLAIM)
+
+
+def requeue_script(client):
+    """``script(keys=[LEASES, INBOX], args=[cutoff])``: move lists leased before ``cutoff`` back to the
+    inbox; returns how many items moved."""
+    return client.register_script(_REQUEUE)
 
 
 def seen_key(message_id: str) -> str:

@@ -73,3 +73,32 @@ class EventSubSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} for {self.link.login} ({self.status})"
+
+
+class ChatDeadLetter(models.Model):
+    """A chat notification that could not be stored, kept with why, for an operator to read.
+
+    ``payload`` is the inbox item as received (the signed timestamp, a newline, the body); bytes that are
+    not UTF-8 and NUL characters appear backslash-escaped.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="chat_dead_letters",
+        help_text="Whose chat it was, when that could be told.",
+    )
+    key = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the payload: a redelivery adds no row.")
+    twitch_message_id = models.CharField(max_length=100, blank=True, help_text="Cut to 100 characters.")
+    error = models.TextField()
+    payload = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "dead-lettered chat notification"
+
+    def __str__(self) -> str:
+        return f"{self.twitch_message_id or self.key[:12]}: {self.error[:80]}"

@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 
 from chat.eventsub import CHAT_MESSAGE_TYPE, CHAT_MESSAGE_VERSION, EventSubError, chat_message_fields, parse_timestamp
 from chat.helix import HelixClient, HelixError
-from chat.inbox import DRAIN_SCHEDULED, INBOX, PROCESSING_TTL, claim_script, processing_key, split_payload
-from chat.models import ChatMessage, EventSubSubscription, SubscriptionStatus, TwitchLink
+from chat.inbox import (
+    DRAIN_SCHEDULED,
+    INBOX,
+    LEASES,
+    PROCESSING_PREFIX,
+    claim_script,
+    processing_key,
+    requeue_script,
+    split_payload,
+)
+from chat.models import ChatDeadLetter, ChatMessage, EventSubSubscription, SubscriptionStatus, TwitchLink
+from chat.storable import Unstorable, is_storable, storable_chat_fields, storable_text
 from chat.twitchdownloader import ChatLog
 
 log = logging.getLogger(__name__)
@@ -172,44 +184,117 @@ def subscription_mark_verified(*, twitch_id: str) -> bool:
 class StoreResult:
     stored: int  # rows offered to the database (duplicates of stored ids are ignored there)
     unowned: int  # notifications for subscriptions and channels nobody here owns
-    malformed: int
+    dead_lettered: int  # malformed or unstorable: kept as ChatDeadLetter rows with the reason
+
+
+# What the database says about one row's values (a lone surrogate fails in the driver, as a ValueError).
+# OperationalError and InterfaceError are not here: the database is down, the rows are fine.
+_ROW_ERRORS = (DataError, IntegrityError, ValueError)
+
+
+@dataclass
+class _Received:
+    item: bytes
+    subscription_id: str = ""
+    fields: dict | None = None
+    owner_id: int | None = None
 
 
 def chat_messages_store(*, items: list[bytes]) -> StoreResult:
-    """Store queued ``channel.chat.message`` notifications (inbox payloads); safe to run twice on the same items."""
-    parsed: list[tuple[str, dict]] = []
-    malformed = 0
+    """Store queued ``channel.chat.message`` notifications (inbox payloads); safe to run twice on the same items.
+
+    A notification that cannot be stored is dead-lettered with the reason and the others are stored.
+    A database that is down raises (OperationalError, InterfaceError): nothing is dead-lettered, retry.
+    """
+    received, letters = [], []
     for item in items:
         timestamp, body = split_payload(item)
         try:
             doc = json.loads(body)
             fields = chat_message_fields(doc["event"], parse_timestamp(timestamp))
-            parsed.append((str(doc["subscription"]["id"]), fields))
+            received.append(_Received(item, str(doc["subscription"]["id"]), fields))
         except (ValueError, KeyError, TypeError, EventSubError) as error:
             # The webhook validated these; only a hand-pushed or corrupted item lands here.
-            log.warning("dropping malformed chat notification: %s", error)
-            malformed += 1
-    subscription_ids = {subscription_id for subscription_id, _ in parsed}
+            letters.append(_dead_letter(_Received(item), f"malformed notification: {error}"))
+    _assign_owners(received)
+    max_lengths = {field.name: field.max_length for field in ChatMessage._meta.fields if field.max_length}
+    rows: list[tuple[_Received, ChatMessage]] = []
+    for notification in received:
+        if notification.owner_id is None:
+            continue
+        try:
+            fields = storable_chat_fields(notification.fields, max_lengths)
+        except Unstorable as error:
+            letters.append(_dead_letter(notification, str(error)))
+            continue
+        rows.append((notification, ChatMessage(owner_id=notification.owner_id, source="eventsub", **fields)))
+    failed = _insert_rows([row for _, row in rows])
+    letters.extend(_dead_letter(notification, failed[id(row)]) for notification, row in rows if id(row) in failed)
+    ChatDeadLetter.objects.bulk_create(letters, ignore_conflicts=True)
+    stored = [row for _, row in rows if id(row) not in failed]
+    _count_poll_votes(stored)
+    unowned = sum(notification.owner_id is None for notification in received)
+    if unowned:
+        log.warning("dropped %d chat notifications for subscriptions and channels nobody here owns", unowned)
+    if letters:
+        log.error("dead-lettered %d chat notifications (see ChatDeadLetter in the admin)", len(letters))
+    return StoreResult(stored=len(stored), unowned=unowned, dead_lettered=len(letters))
+
+
+def _assign_owners(received: list[_Received]) -> None:
+    """Owner by subscription, else by the broadcaster's linked account. Unstorable keys match nothing
+    stored, and PostgreSQL would refuse them even in a lookup."""
+    subscription_ids = {item.subscription_id for item in received if is_storable(item.subscription_id)}
     by_subscription = dict(
         EventSubSubscription.objects.filter(twitch_id__in=subscription_ids).values_list("twitch_id", "owner_id")
     )
-    missing = {fields["broadcaster_user_id"] for sub, fields in parsed if sub not in by_subscription}
+    missing = {
+        item.fields["broadcaster_user_id"]
+        for item in received
+        if item.subscription_id not in by_subscription and is_storable(item.fields["broadcaster_user_id"])
+    }
     by_broadcaster = (
         dict(TwitchLink.objects.filter(twitch_user_id__in=missing).values_list("twitch_user_id", "owner_id"))
         if missing
         else {}
     )
-    rows = []
-    for subscription_id, fields in parsed:
-        owner_id = by_subscription.get(subscription_id) or by_broadcaster.get(fields["broadcaster_user_id"])
-        if owner_id is not None:
-            rows.append(ChatMessage(owner_id=owner_id, source="eventsub", **fields))
-    ChatMessage.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-    _count_poll_votes(rows)
-    unowned = len(parsed) - len(rows)
-    if unowned:
-        log.warning("dropped %d chat notifications for subscriptions and channels nobody here owns", unowned)
-    return StoreResult(stored=len(rows), unowned=unowned, malformed=malformed)
+    for item in received:
+        item.owner_id = by_subscription.get(item.subscription_id) or by_broadcaster.get(
+            item.fields["broadcaster_user_id"]
+        )
+
+
+def _insert_rows(rows: list[ChatMessage]) -> dict[int, str]:
+    """Insert ``rows`` (already stored ids are skipped); returns the error of each refused row by ``id(row)``.
+
+    One batch insert; if the database refuses a value in it, row by row, so one bad row sinks only itself.
+    """
+    try:
+        with transaction.atomic():
+            ChatMessage.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+        return {}
+    except _ROW_ERRORS as error:
+        log.warning("batch of %d chat messages refused (%s); inserting them one by one", len(rows), error)
+    failed = {}
+    for row in rows:
+        try:
+            with transaction.atomic():
+                ChatMessage.objects.bulk_create([row], ignore_conflicts=True)
+        except _ROW_ERRORS as error:
+            failed[id(row)] = f"refused by the database: {error}"
+    return failed
+
+
+def _dead_letter(notification: _Received, error: str) -> ChatDeadLetter:
+    payload = notification.item.decode("utf-8", "backslashreplace").replace("\x00", "\\x00")
+    message_id = (notification.fields or {}).get("twitch_message_id", "")
+    return ChatDeadLetter(
+        owner_id=notification.owner_id,
+        key=hashlib.sha256(notification.item).hexdigest(),
+        twitch_message_id=storable_text(message_id)[:100],
+        error=storable_text(error),
+        payload=payload,
+    )
 
 
 def _count_poll_votes(rows: list[ChatMessage]) -> None:
@@ -222,11 +307,13 @@ def _count_poll_votes(rows: list[ChatMessage]) -> None:
 
 
 def chat_messages_purge_expired(*, now: datetime | None = None, days: int | None = None) -> int:
-    """Delete messages kept longer than the retention period (counted from when we received them)."""
+    """Delete messages (and dead-lettered notifications) kept longer than the retention period, counted
+    from when we received them."""
     days = settings.CHAT_RETENTION_DAYS if days is None else days
     cutoff = (now or timezone.now()) - timedelta(days=days)
     deleted, _ = ChatMessage.objects.filter(received_at__lt=cutoff).delete()
-    return deleted
+    dead, _ = ChatDeadLetter.objects.filter(created_at__lt=cutoff).delete()
+    return deleted + dead
 
 
 @lru_cache(maxsize=1)
@@ -241,22 +328,48 @@ def redis_client():
 
 
 def eventsub_inbox_drain(*, task_id: str, batch_size: int = 1000) -> StoreResult:
-    """Store everything the webhook queued. A batch left by an earlier run of this task is stored first."""
+    """Store everything the webhook queued. A batch left by an earlier run of this task (a retry) is
+    stored first; batches whose worker died are put back in the inbox and stored too."""
     client = redis_client()
+    eventsub_batches_requeue()
     claim = claim_script(client)
     processing = processing_key(task_id)
     # Cleared before draining: a message queued from now on schedules a new drain, so none is stranded.
     client.delete(DRAIN_SCHEDULED)
     totals = [0, 0, 0]
     batch = client.lrange(processing, 0, -1)
+    if batch:
+        client.zadd(LEASES, {processing: time.time()})
     while True:
         if batch:
             result = chat_messages_store(items=batch)
-            totals = [totals[0] + result.stored, totals[1] + result.unowned, totals[2] + result.malformed]
-            client.delete(processing)
-        batch = claim(keys=[INBOX, processing], args=[batch_size, PROCESSING_TTL])
+            totals = [totals[0] + result.stored, totals[1] + result.unowned, totals[2] + result.dead_lettered]
+            client.pipeline().delete(processing).zrem(LEASES, processing).execute()
+        batch = claim(keys=[INBOX, processing, LEASES], args=[batch_size, time.time()])
         if not batch:
             return StoreResult(*totals)
+
+
+def eventsub_batches_requeue() -> int:
+    """Put batches claimed longer than ``CHAT_INBOX_LEASE_SECONDS`` ago back in the inbox; returns how
+    many notifications moved. Their worker died or gave up; if it is only slow, storing twice is harmless."""
+    cutoff = time.time() - settings.CHAT_INBOX_LEASE_SECONDS
+    moved = requeue_script(redis_client())(keys=[LEASES, INBOX], args=[cutoff])
+    if moved:
+        log.warning("put %d chat notifications from abandoned batches back in the inbox", moved)
+    return moved
+
+
+def eventsub_batches_adopt() -> int:
+    """Give a lease to processing lists that have none (claimed by an older version, which set them to
+    expire instead), so that ``eventsub_batches_requeue`` recovers them too. Scans every key: run it
+    rarely (at worker start)."""
+    client = redis_client()
+    adopted = 0
+    for key in client.scan_iter(match=PROCESSING_PREFIX + "*", count=1000):
+        client.persist(key)
+        adopted += client.zadd(LEASES, {key: time.time()}, nx=True)
+    return adopted
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ import redis.asyncio as aioredis
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections
+from kombu.exceptions import OperationalError as BrokerUnavailable
 from redis.exceptions import RedisError
 
 from chat import inbox, services
@@ -103,7 +104,11 @@ async def handle(headers: Mapping[str, str], body: bytes, *, outside_django: boo
         if outcome == inbox.DUPLICATE:
             return Reply(204, headers={DUPLICATE_HEADER: "1"})
         if outcome == inbox.QUEUED_SCHEDULE_DRAIN:
-            await sync_to_async(_schedule_drain, thread_sensitive=False)()
+            try:
+                await sync_to_async(_schedule_drain, thread_sensitive=False)()
+            except BrokerUnavailable as error:
+                # Queued already: a 5xx would only bring it back as a duplicate. The beat's drain stores it.
+                log.warning("EventSub message %s queued but no drain scheduled: %s", envelope.message_id, error)
         return Reply(204)
     except (RedisError, DatabaseError, OSError) as error:
         # Twitch retries a failed delivery; a 503 says "later", not "never".

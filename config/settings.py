@@ -192,6 +192,9 @@ TWITCH_EVENTSUB_SECRET = env_str("TWITCH_EVENTSUB_SECRET")
 TWITCH_API_URL = env_str("TWITCH_API_URL", "https://api.twitch.tv/helix")
 TWITCH_AUTH_URL = env_str("TWITCH_AUTH_URL", "https://id.twitch.tv/oauth2/token")
 CHAT_RETENTION_DAYS = env_int("CHAT_RETENTION_DAYS", 30)
+# A claimed batch of chat notifications not stored within this long goes back to the inbox (its worker
+# died). Above the drain task's time limit (6 minutes), so a live drain keeps its batch.
+CHAT_INBOX_LEASE_SECONDS = env_int("CHAT_INBOX_LEASE_SECONDS", 10 * 60)
 
 # --- Publishing -----------------------------------------------------------------------------------
 YOUTUBE_API_URL = env_str("YOUTUBE_API_URL", "https://www.googleapis.com")

@@ -3,9 +3,10 @@
 from datetime import UTC, datetime
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from chat.models import ChatMessage, EventSubSubscription, TwitchLink
+from chat.models import ChatDeadLetter, ChatMessage, EventSubSubscription, TwitchLink
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +78,23 @@ def test_delete_action_removes_at_twitch(admin_client, admin_user, fake_twitch, 
 
     assert fake_twitch.subscriptions == {}
     assert not EventSubSubscription.objects.exists()
+
+
+def test_dead_letters_are_listed_with_payload_and_error_to_superusers_only(
+    admin_client, client, django_user_model, user
+):
+    letter = ChatDeadLetter.objects.create(
+        owner=user, key="k" * 64, twitch_message_id="x" * 100, error="twitch_message_id is 101", payload='{"a": 1}'
+    )
+    changelist = reverse("admin:chat_chatdeadletter_changelist")
+    detail = reverse("admin:chat_chatdeadletter_change", args=[letter.pk])
+
+    listing = admin_client.get(changelist).content.decode()
+    page = admin_client.get(detail).content.decode()
+
+    assert "twitch_message_id is 101" in listing
+    assert "{&quot;a&quot;: 1}" in page and "Save" not in page  # shown, not editable
+    staff = django_user_model.objects.create_user("staff", password="pw-staff-1", is_staff=True)
+    staff.user_permissions.add(*Permission.objects.filter(content_type__app_label="chat"))
+    client.force_login(staff)
+    assert client.get(changelist).status_code == 403

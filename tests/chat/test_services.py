@@ -1,12 +1,13 @@
 """Links, subscriptions, storing, retention."""
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
 
 from chat import inbox, services
-from chat.models import ChatMessage, EventSubSubscription, TwitchLink
+from chat.models import ChatDeadLetter, ChatMessage, EventSubSubscription, TwitchLink
 from chat.services import ChatError
 
 pytestmark = pytest.mark.django_db
@@ -120,7 +121,8 @@ def test_store_assigns_owner_by_subscription_then_by_channel(make_chat_body, sub
 
     result = services.chat_messages_store(items=items)
 
-    assert (result.stored, result.unowned, result.malformed) == (2, 1, 1)
+    assert (result.stored, result.unowned, result.dead_lettered) == (2, 1, 1)
+    assert ChatDeadLetter.objects.get().payload == "2026-05-01T12:00:00Z\n{broken"
     owners = dict(ChatMessage.objects.values_list("twitch_message_id", "owner__username"))
     assert owners == {"a": "streamer", "b": "rival"}
     assert ChatMessage.objects.get(twitch_message_id="a").sent_at == datetime(2026, 5, 1, 12, 0, 0, 500000, tzinfo=UTC)
@@ -179,3 +181,84 @@ def test_vote_commands_in_chat_count_in_the_streamers_open_poll(make_chat_body, 
 
     poll.refresh_from_db()
     assert poll.state["votes"] == [1, 1]
+
+
+# --- nothing received is lost ------------------------------------------------------------------------
+def test_a_poison_notification_is_dead_lettered_and_the_rest_of_its_batch_stored(
+    post_eventsub, make_chat_body, subscription, clean_inbox, drain
+):
+    valid = [make_chat_body(message_id=f"ok-{n}", text=f"hello {n}") for n in range(5)]
+    repairable = [
+        make_chat_body(message_id="nul-text", text="be\x00fore"),
+        make_chat_body(message_id="surrogate-name", chatter="vi\ud800ewer"),
+    ]
+    poison = [make_chat_body(message_id="x" * 101), make_chat_body(message_id="bad-\ud800-id")]
+    for body in valid[:2] + poison[:1] + repairable + valid[2:] + poison[1:]:
+        assert post_eventsub(body).status_code == 204  # Twitch is told "taken" before anything is stored
+
+    result = drain()
+
+    stored = dict(ChatMessage.objects.values_list("twitch_message_id", "text"))
+    assert {f"ok-{n}": f"hello {n}" for n in range(5)}.items() <= stored.items()
+    assert stored["nul-text"] == "be\ufffdfore"
+    assert ChatMessage.objects.get(twitch_message_id="surrogate-name").chatter_login == "vi\ufffdewer"
+    assert len(stored) == 7
+    letters = {letter.twitch_message_id: letter for letter in ChatDeadLetter.objects.all()}
+    assert set(letters) == {"x" * 100, "bad-\ufffd-id"}
+    assert letters["x" * 100].error == "twitch_message_id is 101 characters long; at most 100 can be stored"
+    assert "lone surrogate" in letters["bad-\ufffd-id"].error
+    assert '"message_id": "' + "x" * 101 + '"' in letters["x" * 100].payload  # the whole body, as received
+    assert {letter.owner for letter in letters.values()} == {subscription.owner}
+    assert (result.stored, result.dead_lettered) == (7, 2)
+    assert not clean_inbox.exists(inbox.processing_key("test-drain"))
+
+
+def test_a_row_the_database_refuses_sinks_only_itself(make_chat_body, subscription, clean_inbox, drain, monkeypatch):
+    # Should the repairs miss a value PostgreSQL refuses, the batch is inserted row by row.
+    monkeypatch.setattr(services, "storable_chat_fields", lambda fields, max_lengths: dict(fields))
+    items = [_item(make_chat_body, message_id=f"ok-{n}") for n in range(5)]
+    clean_inbox.rpush(inbox.INBOX, *items[:3], _item(make_chat_body, message_id="nul", text="\x00"), *items[3:])
+
+    drain()
+
+    assert set(ChatMessage.objects.values_list("twitch_message_id", flat=True)) == {f"ok-{n}" for n in range(5)}
+    letter = ChatDeadLetter.objects.get()
+    assert letter.twitch_message_id == "nul"
+    assert letter.error == "refused by the database: PostgreSQL text fields cannot contain NUL (0x00) bytes"
+    drain()  # a redelivered batch adds no second dead letter
+    assert ChatDeadLetter.objects.count() == 1
+
+
+def test_a_batch_whose_worker_died_goes_back_to_the_inbox_and_is_stored_once(
+    make_chat_body, subscription, clean_inbox, drain, settings
+):
+    settings.CHAT_INBOX_LEASE_SECONDS = 600
+    stored_before_dying, not_yet = _item(make_chat_body, message_id="a"), _item(make_chat_body, message_id="b")
+    services.chat_messages_store(items=[stored_before_dying])
+    dead, live = inbox.processing_key("dead-worker-task"), inbox.processing_key("live-worker-task")
+    clean_inbox.rpush(dead, stored_before_dying, not_yet)
+    clean_inbox.rpush(live, _item(make_chat_body, message_id="c"))
+    clean_inbox.zadd(inbox.LEASES, {dead: time.time() - 601, live: time.time() - 5})
+    clean_inbox.rpush(inbox.INBOX, _item(make_chat_body, message_id="d"))
+
+    drain("another-task")
+
+    assert sorted(ChatMessage.objects.values_list("twitch_message_id", flat=True)) == ["a", "b", "d"]
+    assert not clean_inbox.exists(dead)
+    assert clean_inbox.llen(live) == 1  # a batch still within its lease is left to its worker
+    assert clean_inbox.zrange(inbox.LEASES, 0, -1) == [live.encode()]
+
+
+def test_a_batch_claimed_by_the_previous_version_is_recovered(make_chat_body, subscription, clean_inbox, settings):
+    # Before leases, a claimed batch expired after 7 days: one stuck there is adopted, then put back.
+    legacy = inbox.processing_key("old-task")
+    clean_inbox.rpush(legacy, _item(make_chat_body, message_id="stuck"))
+    clean_inbox.expire(legacy, 7 * 24 * 3600)
+
+    assert services.eventsub_batches_adopt() == 1
+    assert clean_inbox.ttl(legacy) == -1
+    settings.CHAT_INBOX_LEASE_SECONDS = 0
+    services.eventsub_inbox_drain(task_id="new-task")
+
+    assert ChatMessage.objects.get().twitch_message_id == "stuck"
+    assert not clean_inbox.exists(legacy)

@@ -203,6 +203,22 @@ def test_unreachable_redis_is_503_so_twitch_retries(post_eventsub, make_chat_bod
     assert response.status_code == 503
 
 
+def test_a_queued_notification_is_taken_even_if_its_drain_cannot_be_scheduled(
+    post_eventsub, make_chat_body, clean_inbox, monkeypatch
+):
+    from kombu.exceptions import OperationalError
+
+    from chat import webhook
+
+    def broker_gone():
+        raise OperationalError("Error 111 connecting to the broker")
+
+    monkeypatch.setattr(webhook, "_schedule_drain", broker_gone)
+    response = post_eventsub(make_chat_body())
+    assert response.status_code == 204  # a 5xx would bring it back only as a duplicate
+    assert clean_inbox.llen(inbox.INBOX) == 1
+
+
 def test_other_event_types_are_acknowledged_but_not_queued(post_eventsub, make_chat_body, clean_inbox):
     response = post_eventsub(make_chat_body(subscription_type="channel.follow"))
     assert response.status_code == 204

@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group, Permission, User
 from django.contrib.contenttypes.models import ContentType
 from rest_framework.authtoken.models import Token
 
-from chat.models import ChatMessage, EventSubSubscription, TwitchLink
+from chat.models import ChatDeadLetter, ChatMessage, EventSubSubscription, TwitchLink
 from episodes.models import Episode, Project
 from pipeline.models import PipelineRun, StepRun
 from streams.analysis.models import ClipAnalysis
@@ -23,6 +23,8 @@ from widgets.services import widget_create
 GLOBAL_ADMINS = {
     User: "accounts are an administrator's job: auth.change_user can grant any permission, even superuser",
     Group: "groups hold permissions; managing them is an administrator's job like accounts",
+    ChatDeadLetter: "superusers only (operators): a payload may be anyone's chat, some have no known owner; "
+    "staff get 403 whatever their permissions (tests/chat/test_admin.py)",
 }
 
 

@@ -15,6 +15,7 @@ PURE_MODULES = [
     "chat.activity",
     "chat.twitchdownloader",
     "chat.helix",
+    "chat.storable",
     "rendering.youtube",
     "rendering.youtube_description",
     "rendering.archive",
