@@ -4,17 +4,28 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from config import embedded
-from config.env import env_bool, env_float, env_int, env_list, env_str
+from config.env import env_bool, env_float, env_int, env_list, env_str, production_secret_key_problem
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Tests (pytest sets PYTEST_VERSION, also for the workers they start) get their own servers and data.
 _DEFAULT_VAR_DIR = BASE_DIR / "var" / ("test" if os.environ.get("PYTEST_VERSION") else "")
 VAR_DIR = Path(env_str("STUDIO_VAR_DIR", str(_DEFAULT_VAR_DIR))).resolve()
 
-SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-set-SECRET_KEY-in-production")
+_DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-set-SECRET_KEY-in-production"
+SECRET_KEY = env_str("SECRET_KEY", _DEVELOPMENT_SECRET_KEY)
+# Rotation: put the old key here (comma-separated) and a new one in SECRET_KEY; sessions, signed values and
+# sealed OAuth tokens made with an old key still read, and everything new uses SECRET_KEY.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 DEBUG = env_bool("DEBUG", True)
+if not DEBUG and (_problem := production_secret_key_problem(SECRET_KEY, development_default=_DEVELOPMENT_SECRET_KEY)):
+    raise ImproperlyConfigured(
+        f"{_problem}, and DEBUG is off. It signs sessions and seals stored OAuth refresh tokens: set SECRET_KEY "
+        "to a long random value, e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'. "
+        "To change a key in use, move the old one to SECRET_KEY_FALLBACKS."
+    )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
