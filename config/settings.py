@@ -183,6 +183,9 @@ CELERY_TASK_TRACK_STARTED = True
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker renews its heartbeat key in Redis every third of this; the health page shows a killed worker
+# as gone at most this many seconds later (a stopped one at once).
+WORKER_HEARTBEAT_TTL = env_int("WORKER_HEARTBEAT_TTL", 15)
 
 # --- Media tools and models -----------------------------------------------------------------------
 FFMPEG_BINARY = env_str("FFMPEG_BINARY")  # empty: ffmpeg on PATH, else the one imageio-ffmpeg ships
