@@ -131,8 +131,12 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every request when it is missing
 WHITENOISE_USE_FINDERS = DEBUG
-MEDIA_URL = "media/"
+MEDIA_URL = "media/"  # served by pipeline.media_views to each file's owner, never publicly
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# With nginx in front: an internal location aliasing MEDIA_ROOT (e.g. /protected-media/); the app checks the
+# owner and nginx sends the bytes (ranges included). Empty: the app streams the file itself.
+MEDIA_ACCEL_REDIRECT_PREFIX = env_str("MEDIA_ACCEL_REDIRECT_PREFIX")
+MEDIA_SIGNED_URL_SECONDS = env_int("MEDIA_SIGNED_URL_SECONDS", 300)  # S3 storage: how long a media link lasts
 
 # Local filesystem by default; any S3-compatible store when AWS_STORAGE_BUCKET_NAME is set.
 AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")

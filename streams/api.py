@@ -5,6 +5,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from config.ownership import OwnedPrimaryKeyRelatedField, OwnedQuerysetMixin
+from pipeline.media_access import media_url
 from streams.forms import IngestForm
 from streams.models import Series, Stream, VideoClip
 from streams.services import IngestError
@@ -60,7 +61,12 @@ class VideoClipSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_file_url(self, clip) -> str:
-        return clip.file.url if clip.file else ""
+        """The owner-only media path (supports HTTP ranges), absolute when there is a request."""
+        if not clip.file:
+            return ""
+        request = self.context.get("request")
+        url = media_url(clip.file.name)
+        return request.build_absolute_uri(url) if request else url
 
 
 class StreamSerializer(serializers.ModelSerializer):

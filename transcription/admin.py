@@ -7,6 +7,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from pipeline.media_access import media_url
 from pipeline.workflows import ANALYSE, PROCESS_STEPS, TRANSCRIBE, start_stream_processing
 from streams.analysis.models import ClipAnalysis
 from streams.models import Stream
@@ -155,17 +156,16 @@ class ClipAnalysisAdmin(admin.ModelAdmin):
 
     @admin.display(description="waveform")
     def waveform(self, analysis):
-        return format_html('<img src="{}" style="width:100%;max-width:1200px">', analysis.waveform_image.url)
+        image = media_url(analysis.waveform_image.name)
+        return format_html('<img src="{}" style="width:100%;max-width:1200px">', image)
 
     @admin.display(description="keyframes")
     def keyframes(self, analysis):
-        from django.core.files.storage import default_storage
-
         return format_html_join(
             "",
             '<figure style="display:inline-block;margin:2px"><img src="{}" height="60"><figcaption>{}</figcaption>'
             "</figure>",
-            ((default_storage.url(t["name"]), format_timestamp(t["time"], ".")) for t in analysis.thumbnails),
+            ((media_url(t["name"]), format_timestamp(t["time"], ".")) for t in analysis.thumbnails),
         )
 
     @admin.display(description="speech")
