@@ -146,7 +146,7 @@ AWS_ACCESS_KEY_ID = env_str("AWS_ACCESS_KEY_ID") or None
 AWS_SECRET_ACCESS_KEY = env_str("AWS_SECRET_ACCESS_KEY") or None
 STORAGES = {
     "default": {
-        "BACKEND": "storages.backends.s3.S3Storage"
+        "BACKEND": "config.storage.PrivateS3Storage"
         if AWS_STORAGE_BUCKET_NAME
         else "django.core.files.storage.FileSystemStorage",
     },

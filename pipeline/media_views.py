@@ -36,8 +36,8 @@ def media(request, key: str):
     if key is None or media_owner_id(key) != user.pk:
         raise Http404("no such media")
     content_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
-    if not isinstance(default_storage, FileSystemStorage):
-        signed = default_storage.url(key, expire=settings.MEDIA_SIGNED_URL_SECONDS)
+    if not isinstance(default_storage, FileSystemStorage):  # object storage (config.storage.PrivateS3Storage)
+        signed = default_storage.signed_url(key, expire=settings.MEDIA_SIGNED_URL_SECONDS)
         return _private(HttpResponseRedirect(signed))
     path = Path(default_storage.path(key))
     if not path.is_file():
