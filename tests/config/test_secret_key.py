@@ -90,3 +90,26 @@ def test_a_rotated_key_keeps_stored_tokens_readable_and_seals_new_ones_with_the_
     settings.SECRET_KEY_FALLBACKS = []
     with pytest.raises(SealError):
         YouTubeCredential.objects.get(pk=credential.pk).refresh_token  # noqa: B018  (reading is the test)
+
+
+@pytest.mark.django_db
+def test_reseal_tokens_moves_stored_tokens_to_the_new_key_so_the_old_can_go(settings, user, other_user, capsys):
+    from django.core.management import CommandError, call_command
+
+    from rendering.models import YouTubeCredential
+
+    settings.SECRET_KEY = "old-" + GOOD
+    for owner, token in [(user, "token-a"), (other_user, "token-b")]:
+        credential = YouTubeCredential(owner=owner)
+        credential.refresh_token = token
+        credential.save()
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "new-" + GOOD, ["old-" + GOOD]
+
+    call_command("reseal_tokens")
+    settings.SECRET_KEY_FALLBACKS = []
+
+    assert "Re-sealed 2 token(s)" in capsys.readouterr().out
+    assert sorted(c.refresh_token for c in YouTubeCredential.objects.all()) == ["token-a", "token-b"]
+    settings.SECRET_KEY = "another-" + GOOD
+    with pytest.raises(CommandError, match="cannot be read with any key"):
+        call_command("reseal_tokens")
