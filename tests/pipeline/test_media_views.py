@@ -180,3 +180,15 @@ def test_the_media_folder_is_not_served_publicly(client, clip):
     response = client.get(f"/media/{clip.file.name}")
 
     assert response.status_code == 401 and PAYLOAD[:100] not in response.content
+
+
+def test_the_episode_api_links_its_render_through_the_owner_checked_path(api_client, other_client, media_root, user):
+    stream = Stream.objects.create(owner=user, title="Rendered")
+    episode = Episode.objects.create(owner=user, stream=stream, title="E2")
+    episode.rendered_file.save("episode-2.mp4", ContentFile(b"rendered bytes"))
+
+    link = api_client.get(f"/api/episodes/{episode.id}/").json()["rendered_file"]
+
+    assert link.endswith(media_url(episode.rendered_file.name))
+    assert _body(api_client.get(link)) == b"rendered bytes"
+    assert other_client.get(link).status_code == 404
