@@ -7,7 +7,8 @@ ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
 RUN pip install --no-cache-dir --extra-index-url ${TORCH_INDEX} -r requirements.txt
 COPY . .
 ENV DEBUG=0 PYTHONUNBUFFERED=1
-RUN SECRET_KEY=build DATABASE_URL=postgres://x@localhost/x REDIS_URL=redis://localhost \
+# DEBUG=1 for this one build step: the settings refuse to load with DEBUG off and no real SECRET_KEY.
+RUN DEBUG=1 DATABASE_URL=postgres://x@localhost/x REDIS_URL=redis://localhost \
     python manage.py collectstatic --noinput
 EXPOSE 8000
 # uvicorn: uvloop, httptools and the sans-I/O websockets protocol (widgets/liveserver.py explains the choice).

@@ -43,3 +43,6 @@ app.conf.beat_schedule = {
     },
 }
 app.autodiscover_tasks()
+
+# Workers write heartbeat keys for the health page (the module connects worker_ready/worker_shutdown).
+import pipeline.liveness  # noqa: E402, F401

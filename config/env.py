@@ -49,3 +49,19 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def production_secret_key_problem(key: str, *, development_default: str) -> str | None:
+    """Why ``key`` must not sign sessions and seal OAuth tokens in production, or None when it may.
+
+    The thresholds are Django's own deployment check (security.W009): 50 characters, 5 distinct.
+    """
+    if not key:
+        return "SECRET_KEY is empty"
+    if key == development_default:
+        return "SECRET_KEY is the development default committed to the repository"
+    if key.startswith("django-insecure"):
+        return "SECRET_KEY is a 'django-insecure-' key made for development"
+    if len(key) < 50 or len(set(key)) < 5:
+        return "SECRET_KEY is too short or too simple (at least 50 characters, 5 different)"
+    return None

@@ -4,17 +4,28 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from config import embedded
-from config.env import env_bool, env_float, env_int, env_list, env_str
+from config.env import env_bool, env_float, env_int, env_list, env_str, production_secret_key_problem
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Tests (pytest sets PYTEST_VERSION, also for the workers they start) get their own servers and data.
 _DEFAULT_VAR_DIR = BASE_DIR / "var" / ("test" if os.environ.get("PYTEST_VERSION") else "")
 VAR_DIR = Path(env_str("STUDIO_VAR_DIR", str(_DEFAULT_VAR_DIR))).resolve()
 
-SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-set-SECRET_KEY-in-production")
+_DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-set-SECRET_KEY-in-production"
+SECRET_KEY = env_str("SECRET_KEY", _DEVELOPMENT_SECRET_KEY)
+# Rotation: put the old key here (comma-separated) and a new one in SECRET_KEY; sessions, signed values and
+# sealed OAuth tokens made with an old key still read, and everything new uses SECRET_KEY.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 DEBUG = env_bool("DEBUG", True)
+if not DEBUG and (_problem := production_secret_key_problem(SECRET_KEY, development_default=_DEVELOPMENT_SECRET_KEY)):
+    raise ImproperlyConfigured(
+        f"{_problem}, and DEBUG is off. It signs sessions and seals stored OAuth refresh tokens: set SECRET_KEY "
+        "to a long random value, e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'. "
+        "To change a key in use, move the old one to SECRET_KEY_FALLBACKS."
+    )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -120,8 +131,12 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every request when it is missing
 WHITENOISE_USE_FINDERS = DEBUG
-MEDIA_URL = "media/"
+MEDIA_URL = "media/"  # served by pipeline.media_views to each file's owner, never publicly
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# With nginx in front: an internal location aliasing MEDIA_ROOT (e.g. /protected-media/); the app checks the
+# owner and nginx sends the bytes (ranges included). Empty: the app streams the file itself.
+MEDIA_ACCEL_REDIRECT_PREFIX = env_str("MEDIA_ACCEL_REDIRECT_PREFIX")
+MEDIA_SIGNED_URL_SECONDS = env_int("MEDIA_SIGNED_URL_SECONDS", 300)  # S3 storage: how long a media link lasts
 
 # Local filesystem by default; any S3-compatible store when AWS_STORAGE_BUCKET_NAME is set.
 AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
@@ -131,7 +146,7 @@ AWS_ACCESS_KEY_ID = env_str("AWS_ACCESS_KEY_ID") or None
 AWS_SECRET_ACCESS_KEY = env_str("AWS_SECRET_ACCESS_KEY") or None
 STORAGES = {
     "default": {
-        "BACKEND": "storages.backends.s3.S3Storage"
+        "BACKEND": "config.storage.PrivateS3Storage"
         if AWS_STORAGE_BUCKET_NAME
         else "django.core.files.storage.FileSystemStorage",
     },
@@ -172,6 +187,9 @@ CELERY_TASK_TRACK_STARTED = True
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker renews its heartbeat key in Redis every third of this; the health page shows a killed worker
+# as gone at most this many seconds later (a stopped one at once).
+WORKER_HEARTBEAT_TTL = env_int("WORKER_HEARTBEAT_TTL", 15)
 
 # --- Media tools and models -----------------------------------------------------------------------
 FFMPEG_BINARY = env_str("FFMPEG_BINARY")  # empty: ffmpeg on PATH, else the one imageio-ffmpeg ships

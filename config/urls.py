@@ -1,10 +1,10 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.api import router
+from pipeline.media_views import media
 from pipeline.views import health
 
 urlpatterns = [
@@ -15,4 +15,6 @@ urlpatterns = [
     path("api/", include(router.urls)),
     path("twitch/", include("chat.urls")),
     path("widgets/", include("widgets.urls")),
-] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # Stored media, to its owner only (in development too: no public static() serving of MEDIA_ROOT).
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:key>", media, name="media"),
+]

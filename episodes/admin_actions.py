@@ -6,12 +6,12 @@ The queryset is the user's own episodes (``EpisodeAdmin`` is an ``OwnedAdmin``).
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.core.files.storage import default_storage
 from django.http import HttpResponse
 from django.utils.text import slugify
 
 from episodes.cutlist import CutListError, validate_cut_list
 from episodes.services import episode_build_cut_list
+from pipeline.media_access import media_url
 from pipeline.models import PipelineRun
 from rendering.otio import cut_list_to_otio_json
 from rendering.services import ACTIVE, RenderError, episode_render_start, render_cancel
@@ -59,9 +59,7 @@ def export_otio(modeladmin, request, queryset):
     except CutListError as error:
         modeladmin.message_user(request, f"{episode}: {error}", messages.ERROR)
         return None
-    urls = {
-        media.location: request.build_absolute_uri(default_storage.url(media.location)) for media in cut_list.inputs
-    }
+    urls = {media.location: request.build_absolute_uri(media_url(media.location)) for media in cut_list.inputs}
     response = HttpResponse(
         cut_list_to_otio_json(cut_list, name=episode.title, urls=urls), content_type="application/json"
     )

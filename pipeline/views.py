@@ -1,4 +1,9 @@
-"""Health: can we reach the database, Redis and a worker on each queue?"""
+"""Health: can we reach the database, Redis and a worker on each queue?
+
+Anyone may ask whether the service is up; only staff see the details (worker host names, errors).
+Workers are known from their heartbeat keys in Redis (``pipeline.liveness``), so nothing on this path
+broadcasts to workers and waits for their replies.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,9 @@ from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 
-from config.celery import QUEUES, app
+from config.auth import request_user
+from config.celery import QUEUES
+from pipeline.liveness import live_workers
 
 
 def _check_database() -> dict:
@@ -29,21 +36,23 @@ def _check_redis() -> dict:
         return {"ok": False, "error": str(error)}
 
 
-def _check_workers(timeout: float = 1.5) -> dict:
-    """Which queues have a consumer right now, from the workers' own answers."""
+def _check_workers() -> dict:
+    """Which queues have a consumer right now, from the workers' heartbeats."""
     try:
-        replies = app.control.inspect(timeout=timeout).active_queues() or {}
+        workers = live_workers()
     except Exception as error:  # noqa: BLE001
         return {"ok": False, "error": str(error), "queues": {}}
-    consumers = {queue: [] for queue in QUEUES}
-    for worker, queues in replies.items():
+    consumers: dict[str, list[str]] = {queue: [] for queue in QUEUES}
+    for worker, queues in workers.items():
         for queue in queues:
-            consumers.setdefault(queue["name"], []).append(worker)
-    return {"ok": all(consumers[q] for q in QUEUES), "workers": sorted(replies), "queues": consumers}
+            consumers.setdefault(queue, []).append(worker)
+    return {"ok": all(consumers[q] for q in QUEUES), "workers": sorted(workers), "queues": consumers}
 
 
 def health(request):
     report = {"database": _check_database(), "redis": _check_redis(), "workers": _check_workers()}
     healthy = report["database"]["ok"] and report["redis"]["ok"]
     report["status"] = "ok" if healthy and report["workers"]["ok"] else ("degraded" if healthy else "down")
+    if not request_user(request).is_staff:
+        report = {"status": report["status"]}
     return JsonResponse(report, status=200 if healthy else 503)

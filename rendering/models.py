@@ -23,7 +23,12 @@ class YouTubeCredential(models.Model):
 
     @property
     def refresh_token(self) -> str:
-        return unseal(self.sealed_refresh_token, key_material=settings.SECRET_KEY, purpose=REFRESH_TOKEN_PURPOSE)
+        return unseal(
+            self.sealed_refresh_token,
+            key_material=settings.SECRET_KEY,
+            fallbacks=settings.SECRET_KEY_FALLBACKS,
+            purpose=REFRESH_TOKEN_PURPOSE,
+        )
 
     @refresh_token.setter
     def refresh_token(self, value: str) -> None:

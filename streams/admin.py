@@ -6,7 +6,7 @@ from django.urls import path, reverse
 from config.admin_ownership import OwnedAdmin, OwnedTabularInline
 from streams.forms import IngestForm
 from streams.models import Series, Stream, VideoClip
-from streams.services import IngestError
+from streams.services import IngestError, IngestReport
 from streams.timefmt import format_hms
 from transcription.admin import reprocess_streams
 
@@ -82,9 +82,7 @@ class StreamAdmin(OwnedAdmin):
                 for problem in error.problems:
                     messages.error(request, problem)
             else:
-                for problem in report.problems:
-                    messages.warning(request, f"Not ingested: {problem}")
-                messages.success(request, f"Ingested {len(report.added)} recording(s) into “{report.stream.title}”.")
+                _report_ingest(request, report)
                 return redirect(reverse("admin:streams_stream_change", args=[report.stream.id]))
         context = {
             **self.admin_site.each_context(request),
@@ -93,6 +91,20 @@ class StreamAdmin(OwnedAdmin):
             "opts": self.model._meta,
         }
         return render(request, "admin/streams/stream/ingest.html", context)
+
+
+def _report_ingest(request, report: IngestReport) -> None:
+    """Success only when everything went in; a partial ingest is a warning naming each failed file."""
+    title = report.stream.title
+    for note in report.notes:
+        messages.info(request, note)
+    if report.partial:
+        added, failed = len(report.added), len(report.failed)
+        messages.warning(request, f"Partly ingested into “{title}”: {added} recording(s) added, {failed} failed.")
+        for problem in report.problems:
+            messages.warning(request, f"Not ingested: {problem}")
+    else:
+        messages.success(request, f"Ingested {len(report.added)} recording(s) into “{title}”.")
 
 
 @admin.register(VideoClip)

@@ -5,6 +5,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from config.ownership import OwnedPrimaryKeyRelatedField, OwnedQuerysetMixin
+from pipeline.media_access import media_url
 from streams.forms import IngestForm
 from streams.models import Series, Stream, VideoClip
 from streams.services import IngestError
@@ -62,7 +63,12 @@ class VideoClipSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_file_url(self, clip) -> str:
-        return clip.file.url if clip.file else ""
+        """The owner-only media path (supports HTTP ranges), absolute when there is a request."""
+        if not clip.file:
+            return ""
+        request = self.context.get("request")
+        url = media_url(clip.file.name)
+        return request.build_absolute_uri(url) if request else url
 
 
 class StreamSerializer(serializers.ModelSerializer):
@@ -118,7 +124,11 @@ class StreamViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
 
     @action(detail=False, methods=["post"], serializer_class=IngestRequestSerializer)
     def ingest(self, request):
-        """Ingest uploaded recordings and/or server paths (under INGEST_ALLOWED_DIRS) as one stream."""
+        """Ingest uploaded recordings and/or server paths (under INGEST_ALLOWED_DIRS) as one stream.
+
+        201 when every recording went in; 207 when some did and others failed (each in ``failed`` with
+        its reason); 400 when none did.
+        """
         data = {
             "paths": "\n".join(
                 request.data.getlist("paths") if hasattr(request.data, "getlist") else request.data.get("paths", [])
@@ -138,11 +148,15 @@ class StreamViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
             {
                 "stream": StreamDetailSerializer(stream, context=self.get_serializer_context()).data,
                 "pipeline_run": report.run.id,
+                "status": "partly ingested" if report.partial else "ingested",
                 "added": [clip.id for clip in report.added],
                 "skipped": report.skipped,
+                "failed": report.failed,
                 "problems": report.problems,
+                "notes": report.notes,
             },
-            status=status.HTTP_201_CREATED,
+            # 207: some recordings went in, others failed (listed in "failed"); 400 when none went in.
+            status=status.HTTP_207_MULTI_STATUS if report.partial else status.HTTP_201_CREATED,
         )
 
 

@@ -61,24 +61,37 @@ class IngestForm(forms.Form):
         return data
 
     def ingest(self, owner) -> IngestReport:
-        """Run the ingest service on what the form holds (raises ``IngestError`` when nothing went in)."""
-        with self._ingest_paths() as paths:
+        """Run the ingest service on what the form holds (raises ``IngestError`` when nothing went in).
+
+        Server paths were checked by name in ``clean_paths``; the service checks every file they lead
+        to (a link inside an allowed folder may point anywhere). Superusers may read any path.
+        """
+        with self._uploaded_files() as (upload_dir, uploaded):
+            allowed = None if owner.is_superuser else [*settings.INGEST_ALLOWED_DIRS, upload_dir]
             return stream_ingest(
                 owner=owner,
-                paths=paths,
+                paths=[*uploaded, *self.cleaned_data["paths"]],
                 title=self.cleaned_data["title"] or None,
                 series_name=self.cleaned_data["series"] or None,
+                allowed_dirs=allowed,
             )
 
     @contextmanager
-    def _ingest_paths(self):
+    def _uploaded_files(self):
         """Uploaded files land in a temp folder for the length of the ingest (ingest copies them in)."""
         with tempfile.TemporaryDirectory(prefix="studio-upload-") as tmp:
             uploaded = []
-            for upload in self.cleaned_data["files"]:
-                target = Path(tmp) / get_valid_filename(upload.name)
+            for index, upload in enumerate(self.cleaned_data["files"]):
+                target = upload_target(Path(tmp), index, upload.name)
                 with open(target, "wb") as sink:
                     for chunk in upload.chunks():
                         sink.write(chunk)
                 uploaded.append(target)
-            yield [*uploaded, *self.cleaned_data["paths"]]
+            yield Path(tmp), uploaded
+
+
+def upload_target(folder: Path, index: int, name: str) -> Path:
+    """A folder of its own per upload: two uploads with one name (or names that clean to one) both survive."""
+    target = folder / str(index) / get_valid_filename(name)
+    target.parent.mkdir()
+    return target

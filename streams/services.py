@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import tempfile
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
@@ -45,6 +47,17 @@ class IngestReport:
     added: list[VideoClip] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def partial(self) -> bool:
+        """Some recordings went in and some failed: callers say "partly ingested" and exit or answer so."""
+        return bool(self.problems)
+
+    @property
+    def failed(self) -> list[dict[str, str]]:
+        """Each file that was not ingested, with the reason: ``[{"file", "reason"}]``."""
+        return [dict(zip(("file", "reason"), problem.split(": ", 1), strict=False)) for problem in self.problems]
 
 
 @dataclass(frozen=True)
@@ -54,9 +67,16 @@ class _Probed:
     recorded_at: datetime
 
 
-def collect_media_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[str]]:
-    """Files to ingest from files and folders, plus a problem line for each path that gave none."""
+def collect_media_files(
+    paths: Iterable[Path | str], allowed_dirs: Sequence[Path | str] | None = None
+) -> tuple[list[Path], list[str]]:
+    """Files to ingest from files and folders, plus a problem line for each path that gave none.
+
+    With ``allowed_dirs``, every file is resolved (links followed) and refused unless it lands inside
+    one of them: a link in an allowed folder must not reach the rest of the server.
+    """
     extensions = {ext.lower() for ext in settings.INGEST_EXTENSIONS}
+    roots = None if allowed_dirs is None else [Path(root).expanduser().resolve() for root in allowed_dirs]
     files: list[Path] = []
     problems: list[str] = []
     for raw in paths:
@@ -70,8 +90,14 @@ def collect_media_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[s
             files.extend(found)
         else:
             files.append(path)
-    unique = list(dict.fromkeys(p.resolve() for p in files))
-    return unique, problems
+    unique: dict[Path, None] = {}
+    for path in files:
+        real = path.resolve()
+        if roots is not None and not any(real.is_relative_to(root) for root in roots):
+            problems.append(f"{path}: not allowed: it leads outside the allowed folders (INGEST_ALLOWED_DIRS)")
+        else:
+            unique[real] = None
+    return list(unique), problems
 
 
 def _recorded_at(path: Path, info: MediaInfo) -> datetime:
@@ -123,15 +149,18 @@ def stream_ingest(
     series_name: str | None = None,
     progress: ProgressCallback | None = None,
     process: bool = True,
+    allowed_dirs: Sequence[Path | str] | None = None,
 ) -> IngestReport:
     """Probe every recording, store the good ones as clips of one stream, and record an ingest run.
 
     Bad files are reported and left out; good files in the same call still go in. With ``title``
     naming an existing stream of the owner, the recordings are added to it (files already in it
-    are skipped). With ``process``, the new clips' analysis and transcription run is queued once the
-    ingest commits. Raises ``IngestError`` when no file at all could be ingested.
+    are skipped); concurrent ingests into one stream wait for each other. With ``process``, the new
+    clips' analysis and transcription run is queued once the ingest commits. With ``allowed_dirs``,
+    files that resolve outside them are refused. Raises ``IngestError`` when no file at all could be
+    ingested.
     """
-    files, problems = collect_media_files(paths)
+    files, problems = collect_media_files(paths, allowed_dirs)
     probed, probe_problems = _probe_all(files, progress)
     problems += probe_problems
     if not probed:
@@ -152,8 +181,36 @@ def stream_ingest(
         raise
     log.info("ingested %d clip(s) into stream %s (%d problem(s))", len(added), stream.id, len(problems))
     return IngestReport(
-        stream=stream, run=run, process_run=process_run, added=added, skipped=skipped, problems=problems
+        stream=stream,
+        run=run,
+        process_run=process_run,
+        added=added,
+        skipped=skipped,
+        problems=problems,
+        notes=_same_name_notes(added),
     )
+
+
+def _same_name_notes(added: list[VideoClip]) -> list[str]:
+    """Recordings that share a name (or clean to one) are all kept, each under its own storage name: say so."""
+    counts = Counter(get_valid_filename(clip.original_name) for clip in added)
+    return [
+        f"{count} recordings named {name}: all kept, as clips "
+        + ", ".join(f"#{clip.order}" for clip in added if get_valid_filename(clip.original_name) == name)
+        for name, count in counts.items()
+        if count > 1
+    ]
+
+
+def _lock_stream_title(owner, title: str) -> None:
+    """Serialise ingests into one owner's titled stream for the rest of the transaction.
+
+    A row lock cannot cover a stream that does not exist yet: two ingests naming a new title would
+    each create one. A transaction-scoped advisory lock on the (owner, title) pair covers both cases.
+    """
+    digest = hashlib.blake2b(f"stream-ingest:{owner.pk}:{title}".encode(), digest_size=8).digest()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)])
 
 
 def _store(owner, title, series_name, probed: list[_Probed], stored_keys: list[str]):
@@ -161,7 +218,11 @@ def _store(owner, title, series_name, probed: list[_Probed], stored_keys: list[s
     if series_name:
         series, _ = Series.objects.get_or_create(owner=owner, name=series_name)
     default_title = f"Stream {timezone.localtime(probed[0].recorded_at):%Y-%m-%d %H:%M}"
-    stream = Stream.objects.filter(owner=owner, title=title).first() if title else None
+    stream = None
+    if title:
+        _lock_stream_title(owner, title)
+        # Locked until commit: orders, start times and storage names are assigned by one ingest at a time.
+        stream = Stream.objects.select_for_update().filter(owner=owner, title=title).first()
     if stream is None:
         stream = Stream.objects.create(owner=owner, title=title or default_title, series=series)
     elif series and stream.series_id is None:

@@ -9,6 +9,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from config.admin_ownership import OwnedAdmin, owned_by
+from pipeline.media_access import media_url
 from pipeline.steps import ANALYSE, PROCESS_STEPS, TRANSCRIBE
 from pipeline.workflows import start_stream_processing
 from streams.analysis.models import ClipAnalysis
@@ -164,17 +165,16 @@ class ClipAnalysisAdmin(OwnedAdmin):
 
     @admin.display(description="waveform")
     def waveform(self, analysis):
-        return format_html('<img src="{}" style="width:100%;max-width:1200px">', analysis.waveform_image.url)
+        image = media_url(analysis.waveform_image.name)
+        return format_html('<img src="{}" style="width:100%;max-width:1200px">', image)
 
     @admin.display(description="keyframes")
     def keyframes(self, analysis):
-        from django.core.files.storage import default_storage
-
         return format_html_join(
             "",
             '<figure style="display:inline-block;margin:2px"><img src="{}" height="60"><figcaption>{}</figcaption>'
             "</figure>",
-            ((default_storage.url(t["name"]), format_timestamp(t["time"], ".")) for t in analysis.thumbnails),
+            ((media_url(t["name"]), format_timestamp(t["time"], ".")) for t in analysis.thumbnails),
         )
 
     @admin.display(description="speech")

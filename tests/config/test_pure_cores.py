@@ -20,6 +20,7 @@ PURE_MODULES = [
     "rendering.youtube_description",
     "rendering.archive",
     "rendering.sealed",
+    "pipeline.ranges",
     "widgets.state.countdown",
     "widgets.state.text_overlay",
     "widgets.state.poll",

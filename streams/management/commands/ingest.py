@@ -9,9 +9,18 @@ from streams.services import IngestError, stream_ingest, stream_ingest_chunks
 from streams.timefmt import format_hms
 from transcription.selectors import stream_transcript_text
 
+# Exit statuses, in the help below: scripts tell "all in" from "some in" from "none in".
+EXIT_NOTHING_INGESTED = 1
+EXIT_PARTLY_INGESTED = 3
+
 
 class Command(BaseCommand):
-    help = "Ingest recording files or folders as one stream: probe, order by recording time, store."
+    help = (
+        "Ingest recording files or folders as one stream: probe, order by recording time, store. "
+        "Exit status: 0 when every recording went in (files already in the stream are skipped, not failed); "
+        f"{EXIT_PARTLY_INGESTED} when some went in and others failed (each is listed with its reason); "
+        f"{EXIT_NOTHING_INGESTED} when nothing went in or on any other error."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", help="recording files and/or folders of recordings")
@@ -48,7 +57,7 @@ class Command(BaseCommand):
                 else:
                     report = stream_ingest(paths=options["paths"], **common)
             except IngestError as error:
-                raise CommandError(str(error)) from None
+                raise CommandError(str(error), returncode=EXIT_NOTHING_INGESTED) from None
 
         stream = report.stream
         self.stdout.write(self.style.SUCCESS(f"Stream #{stream.id} {stream.title!r}: {format_hms(stream.duration)}"))
@@ -65,9 +74,19 @@ class Command(BaseCommand):
             )
         for line in report.skipped:
             self.stdout.write(f"   skipped {line}")
-        for line in report.problems:
-            self.stderr.write(self.style.ERROR(f"   not ingested: {line}"))
-        self.stdout.write(f"Ingest run #{report.run.id}: {report.run.status}")
+        for line in report.notes:
+            self.stdout.write(f"   note: {line}")
+        if report.partial:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Ingest run #{report.run.id}: partly ingested "
+                    f"({len(report.added)} added, {len(report.failed)} failed)"
+                )
+            )
+            for failure in report.failed:
+                self.stderr.write(self.style.ERROR(f"   not ingested: {failure['file']}: {failure.get('reason', '')}"))
+        else:
+            self.stdout.write(f"Ingest run #{report.run.id}: {report.run.status}")
         if report.process_run:
             self.stdout.write(f"Analysis and transcription queued as run #{report.process_run.id}")
             if options["wait"]:
@@ -76,6 +95,10 @@ class Command(BaseCommand):
                 if run.error:
                     raise CommandError(run.error)
                 self.stdout.write(stream_transcript_text(stream))
+        if report.partial:
+            raise CommandError(
+                f"partly ingested: {len(report.failed)} file(s) failed (listed above)", returncode=EXIT_PARTLY_INGESTED
+            )
 
 
 def _chunk_files(paths: list[str]) -> list[Path]:
