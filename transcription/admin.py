@@ -165,6 +165,8 @@ class ClipAnalysisAdmin(OwnedAdmin):
 
     @admin.display(description="waveform")
     def waveform(self, analysis):
+        if not analysis.waveform_image:
+            return "-"
         image = media_url(analysis.waveform_image.name)
         return format_html('<img src="{}" style="width:100%;max-width:1200px">', image)
 
