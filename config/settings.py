@@ -174,7 +174,9 @@ CELERY_TASK_SEND_SENT_EVENT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Media tools and models -----------------------------------------------------------------------
-FFMPEG_BINARY = env_str("FFMPEG_BINARY")  # empty: ffmpeg on PATH, else the one imageio-ffmpeg ships
+# Read by pipeline/ffmpeg.py (no Django): empty, the build imageio-ffmpeg ships (never one on PATH by chance);
+# else that binary, refused unless it is at least pipeline.ffmpeg.MINIMUM_VERSION.
+FFMPEG_BINARY = env_str("FFMPEG_BINARY")
 INGEST_EXTENSIONS = env_list("INGEST_EXTENSIONS", [".mp4", ".mkv", ".mov", ".flv", ".webm", ".ts", ".m4v", ".avi"])
 SILENCE_THRESHOLD_DB = env_float("SILENCE_THRESHOLD_DB", -48.0)
 WHISPER_ENGINE = env_str("WHISPER_ENGINE", "faster-whisper")  # or "openai-whisper"

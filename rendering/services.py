@@ -15,15 +15,14 @@ from django.db import transaction
 
 from episodes.cutlist import CutList, CutListError, validate_cut_list
 from episodes.models import Episode
+from pipeline.ffmpeg import Cancelled, FFmpegError, run_ffmpeg
 from pipeline.media import local_path, save_output
 from pipeline.models import PipelineRun, RunStatus, StepRun, StepStatus
 from pipeline.services import run_create, run_finish, run_set_status, step_finish, step_progress, step_start
 from rendering.argv import OutputPreset, get_preset
 from rendering.chapters import Chapter, build_chapters, chapter_candidates, ffmetadata
-from rendering.process import RenderCancelled, run_ffmpeg_until
 from rendering.render import missing_media, render_cut_list
 from rendering.subtitles import mux_extras_args, timeline_cues, to_srt
-from streams.ffmpeg import FFmpegError
 from transcription.selectors import clip_segments
 
 log = logging.getLogger(__name__)
@@ -121,7 +120,7 @@ def episode_render(*, run_id: int, preset: str | None = None, mode: str | None =
 
     try:
         key = _render(episode, render_preset(preset), mode or settings.RENDER_MODE, _Progress(step.id), cancelled)
-    except RenderCancelled:
+    except Cancelled:
         step_finish(step.id, status=StepStatus.CANCELLED, error="cancelled")
         return
     except (CutListError, FFmpegError, ValueError) as error:
@@ -172,7 +171,7 @@ def _with_extras(episode: Episode, cut_list: CutList, video: Path, tmp: Path, ca
         srt = tmp / "episode.srt"
         srt.write_text(to_srt(cues), encoding="utf-8")
     final = tmp / "final.mp4"
-    run_ffmpeg_until(
+    run_ffmpeg(
         mux_extras_args(
             str(video), str(final), subtitles=str(srt) if srt else None, chapters=str(meta) if meta else None
         ),

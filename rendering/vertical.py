@@ -7,8 +7,8 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from pipeline.ffmpeg import run_ffmpeg
 from rendering.argv import OutputPreset, get_preset, seconds
-from rendering.process import run_ffmpeg_until
 from rendering.subtitles import Cue, safe_filter_path, span_cues
 from rendering.timeline import Span
 
@@ -152,5 +152,5 @@ def render_vertical(
             audio_track=audio_track,
             size=size,
         )
-        run_ffmpeg_until(argv, duration=end - start, progress=progress)
+        run_ffmpeg(argv, duration=end - start, progress=progress)
     return Path(output)

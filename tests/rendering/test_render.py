@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from episodes.cutlist import CutListError, validate_cut_list
+from pipeline.ffmpeg import Cancelled
 from rendering.argv import get_preset
-from rendering.process import RenderCancelled
 from rendering.render import render_cut_list
 from rendering.smartcut import COPY, REENCODE, SMARTCUT
 from tests.rendering.render_media import (
@@ -241,7 +241,7 @@ def test_cancel_stops_ffmpeg_and_keeps_the_previous_output(recordings, tmp_path)
         "inputMedia": media([(3, 57)]),
         "outputTrack": [{"mediaIndex": 0, "sectionIndex": 0, "transitionIn": {"type": "fade", "duration": 5}}],
     }
-    with pytest.raises(RenderCancelled):
+    with pytest.raises(Cancelled):
         render(
             document, recordings[:1], out, preset=get_preset("reference", speed="veryslow"), should_stop=lambda: True
         )
