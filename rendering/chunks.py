@@ -87,6 +87,9 @@ def concat_argv(source: str, output: str, preset: OutputPreset, *, is_list: bool
         "-map",
         "0:a:0?",
         *preset.video_args(),
+        # Keep the recorded timestamps: a constant-rate output duplicated a frame at a chunk boundary (ffmpeg 7.0).
+        "-fps_mode",
+        "vfr",
         *preset.audio_args(),
         "-movflags",
         "+faststart",

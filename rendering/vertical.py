@@ -87,7 +87,9 @@ def build_vertical_argv(
     width, height = size
     inputs = ["-ss", seconds(start), "-t", seconds(end - start), "-i", source]
     chains = [
-        "[0:v:0]setpts=PTS-STARTPTS,split=2[bg][fg]",
+        # No setpts here: the seek already starts the clip at 0, and ffmpeg 7.0 then lost the frame rate
+        # (the output fell to 25 fps).
+        "[0:v:0]split=2[bg][fg]",
         f"[bg]scale={width // 4}:{height // 4}:force_original_aspect_ratio=increase,crop={width // 4}:{height // 4},"
         f"gblur=sigma=12,scale={width}:{height},setsar=1[blurred]",
         f"[fg]scale={width}:-2[front]",
