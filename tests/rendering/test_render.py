@@ -53,9 +53,10 @@ def test_contract_example_multi_recording_with_faded_outro_and_three_overlays(
         "outputTrack": [{"mediaIndex": i, "sectionIndex": 0} for i in range(4)]
         + [{"mediaIndex": 4, "sectionIndex": 0, "transitionIn": {"type": "fade", "duration": 10}}],
         "overlayTracks": [
-            {"startFrame": 0, "mediaIndex": 5, "sectionIndex": 0, "type": "alpha"},
-            {"startFrame": 15, "mediaIndex": 6, "sectionIndex": 0, "type": "colorkey", "x": 256, "y": 0},
-            {"startFrame": 30, "mediaIndex": 6, "sectionIndex": 0, "type": "colorkey", "x": 256, "y": 140},
+            {"startFrame": 0, "mediaIndex": 5, "sectionIndex": 0, "type": "alpha", "scale": "none"},
+            {"startFrame": 15, "mediaIndex": 6, "sectionIndex": 0, "type": "colorkey", "x": 256, "scale": "none"},
+            {"startFrame": 30, "mediaIndex": 6, "sectionIndex": 0, "type": "colorkey", "x": 256, "y": 140}
+            | {"scale": "none"},
         ],
     }
     out = tmp_path / "episode.mp4"
