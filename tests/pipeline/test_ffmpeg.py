@@ -147,3 +147,14 @@ def test_should_stop_kills_ffmpeg_and_raises_cancelled(tmp_path):
     with pytest.raises(Cancelled):
         run_ffmpeg(args, duration=3600, should_stop=lambda: True, check_every=0.0)
     assert ffmpeg_children() == []
+
+
+def test_manage_py_check_names_an_unsupported_ffmpeg_binary(tmp_path):
+    old = fake_ffmpeg(tmp_path / "bin", "ffmpeg version 4.4.2-0ubuntu0.22.04.1 Copyright (c) 2000-2021")
+    env = {**os.environ, "FFMPEG_BINARY": str(old)}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0
+    refused = f"(pipeline.E001) FFMPEG_BINARY={old} is ffmpeg 4.4, but Stream Studio needs ffmpeg {MINIMUM}"
+    assert refused in result.stderr
