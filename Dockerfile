@@ -1,5 +1,4 @@
 FROM python:3.11-slim-bookworm
-RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY requirements.txt .
 # CPU torch by default; the GPU worker image passes TORCH_INDEX for a CUDA build.

@@ -31,9 +31,9 @@ import av  # noqa: E402
 import numpy as np  # noqa: E402
 
 from episodes.cutlist import validate_cut_list  # noqa: E402
+from pipeline.ffmpeg import ffmpeg_binary, run_ffmpeg  # noqa: E402
 from rendering.argv import get_preset  # noqa: E402
 from rendering.render import render_cut_list  # noqa: E402
-from streams.ffmpeg import ffmpeg_binary, run_ffmpeg  # noqa: E402
 
 RATE = 60
 GOP = 120  # 2 s at 60 fps

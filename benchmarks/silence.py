@@ -32,8 +32,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from pipeline.ffmpeg import ffmpeg_binary  # noqa: E402
 from streams.analysis.decode import scan_audio  # noqa: E402
-from streams.ffmpeg import ffmpeg_binary  # noqa: E402
 
 RATE = 48_000
 MIN_SILENCE = 1.0

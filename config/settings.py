@@ -192,7 +192,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 WORKER_HEARTBEAT_TTL = env_int("WORKER_HEARTBEAT_TTL", 15)
 
 # --- Media tools and models -----------------------------------------------------------------------
-FFMPEG_BINARY = env_str("FFMPEG_BINARY")  # empty: ffmpeg on PATH, else the one imageio-ffmpeg ships
+# Read by pipeline/ffmpeg.py (no Django): empty, the build imageio-ffmpeg ships (never one on PATH by chance);
+# else that binary, refused unless it is at least pipeline.ffmpeg.MINIMUM_VERSION.
+FFMPEG_BINARY = env_str("FFMPEG_BINARY")
 INGEST_EXTENSIONS = env_list(
     "INGEST_EXTENSIONS",
     [".mp4", ".mkv", ".mov", ".flv", ".webm", ".ts", ".m4v", ".avi", ".wav", ".mp3", ".m4a", ".flac", ".ogg"],

@@ -15,6 +15,7 @@ VERSION = "1.0.0"
 DEFAULT_FRAME_RATE = 60.0
 TRANSITION_TYPES = ("fade", "cut")
 OVERLAY_TYPES = ("alpha", "colorkey")
+OVERLAY_SCALES = ("fit", "none")
 
 
 class CutListError(ValueError):
@@ -64,6 +65,11 @@ class Overlay:
     type: str
     x: float = 0.0
     y: float = 0.0
+    # Size on the output: "fit" scales it to fit the output frame (aspect kept), "none" keeps its own size;
+    # width and/or height (output pixels) set it explicitly (one alone keeps the aspect).
+    scale: str = "fit"
+    width: int | None = None
+    height: int | None = None
 
 
 @dataclass(frozen=True)
@@ -283,7 +289,7 @@ def _overlays(check: _Checker, value: Any, inputs: list[InputMedia | None]) -> l
     for i, item in enumerate(value):
         path = f"/overlayTracks/{i}"
         required = {"startFrame", "mediaIndex", "sectionIndex", "type"}
-        if not check.obj(item, path, required=required, optional={"x", "y"}):
+        if not check.obj(item, path, required=required, optional={"x", "y", "scale", "width", "height"}):
             continue
         ok = check.integer(item["startFrame"], f"{path}/startFrame", 0)
         ok = _reference(check, item, path, inputs) and ok
@@ -293,6 +299,15 @@ def _overlays(check: _Checker, value: Any, inputs: list[InputMedia | None]) -> l
         for axis in ("x", "y"):
             if axis in item:
                 ok = check.number(item[axis], f"{path}/{axis}") and ok
+        for side in ("width", "height"):
+            if side in item:
+                ok = check.integer(item[side], f"{path}/{side}", 1) and ok
+        if item.get("scale", "fit") not in OVERLAY_SCALES:
+            check.fail(f"{path}/scale", f"must be one of {', '.join(OVERLAY_SCALES)} (got {item['scale']!r})")
+            ok = False
+        elif "scale" in item and ("width" in item or "height" in item):
+            check.fail(f"{path}/scale", "give either scale or width/height, not both")
+            ok = False
         if ok:
             overlays.append(
                 Overlay(
@@ -302,6 +317,9 @@ def _overlays(check: _Checker, value: Any, inputs: list[InputMedia | None]) -> l
                     item["type"],
                     float(item.get("x", 0)),
                     float(item.get("y", 0)),
+                    item.get("scale", "fit"),
+                    item.get("width"),
+                    item.get("height"),
                 )
             )
     return overlays

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from episodes.cutlist import AudioMix, CutList, CutListError, Transition
+from episodes.cutlist import AudioMix, CutList, CutListError, Overlay, Transition
 
 
 @dataclass(frozen=True)
@@ -227,6 +227,15 @@ def _fades(
     return video, audio
 
 
+def overlay_scale(overlay: Overlay, size: tuple[int, int]) -> str:
+    """The scale step of an overlay (empty for its own size): fit in the output frame, or the cut list's size."""
+    if overlay.width or overlay.height:
+        return f"scale={overlay.width or -1}:{overlay.height or -1},"
+    if overlay.scale == "none":
+        return ""
+    return f"scale={size[0]}:{size[1]}:force_original_aspect_ratio=decrease,"
+
+
 def check_output_channels(cut_list: CutList, preset: OutputPreset) -> None:
     problems = [
         f"/audioMixing/{i}/outputChannel: out of range: {mix.output_channel} "
@@ -304,13 +313,13 @@ def build_render_argv(
             key = "colorkey=black:0.1:0.05," if overlay.type == "colorkey" else ""
             graph.chains.append(
                 f"[{index}:v:0]setpts=PTS-STARTPTS,fps={graph.rate},trim=end_frame={section.frames},{key}"
+                f"{overlay_scale(overlay, graph.size)}"
                 f"format=yuva420p,setpts=PTS+{overlay.start_frame}/(({graph.rate})*TB)[ov{j}]"
             )
-            end = overlay.start_frame + section.frames - 1
-            graph.chains.append(
-                f"[{last}][ov{j}]overlay=x={overlay.x:g}:y={overlay.y:g}:eof_action=pass:"
-                f"enable='between(n,{overlay.start_frame},{end})'[o{j}]"
-            )
+            # The shifted timestamps alone place it: overlay frames exist only for [start, start + frames),
+            # and eof_action=pass shows the main picture after. (An enable on ``n`` counted the overlay's
+            # own frames in ffmpeg 5.1, which showed an overlay on its first frame only.)
+            graph.chains.append(f"[{last}][ov{j}]overlay=x={overlay.x:g}:y={overlay.y:g}:eof_action=pass[o{j}]")
             last = f"o{j}"
         graph.chains.append(f"[{last}]format={preset.pix_fmt}[vout]")
         maps += ["-map", "[vout]", *preset.video_args(), "-r", graph.rate]

@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.ffmpeg import run_ffmpeg
 from rendering.argv import OutputPreset, get_preset
-from rendering.process import run_ffmpeg_until
 
 EBML_MAGIC = b"\x1a\x45\xdf\xa3"
 _NUMBER = re.compile(r"(\d+)(?=\D*$)")
@@ -87,6 +87,9 @@ def concat_argv(source: str, output: str, preset: OutputPreset, *, is_list: bool
         "-map",
         "0:a:0?",
         *preset.video_args(),
+        # Keep the recorded timestamps: a constant-rate output duplicated a frame at a chunk boundary (ffmpeg 7.0).
+        "-fps_mode",
+        "vfr",
         *preset.audio_args(),
         "-movflags",
         "+faststart",
@@ -126,7 +129,7 @@ def concatenate_chunks(
                     "(mixed continuation and self-contained chunks)"
                 ]
             )
-        run_ffmpeg_until(
+        run_ffmpeg(
             concat_argv(str(source), str(output), preset, is_list=is_list), duration=duration_hint, progress=progress
         )
     return order

@@ -82,7 +82,14 @@ def cut_list_to_otio(cut_list: CutList, *, name: str, urls: Mapping[str, str] | 
                 overlay.section_index,
                 urls,
                 f"overlay {j + 1}",
-                {"type": overlay.type, "x": overlay.x, "y": overlay.y},
+                {
+                    "type": overlay.type,
+                    "x": overlay.x,
+                    "y": overlay.y,
+                    "scale": overlay.scale,
+                    "width": overlay.width,
+                    "height": overlay.height,
+                },
             )
         )
         timeline.tracks.append(track)

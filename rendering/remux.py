@@ -17,7 +17,7 @@ from pathlib import Path
 
 import av
 
-from rendering.process import RenderCancelled
+from pipeline.ffmpeg import Cancelled
 from rendering.smartcut import COPY, Piece, VideoFormat
 
 ProgressFn = Callable[[int], None]
@@ -255,7 +255,7 @@ def write_pieces(
         nonlocal done
         done += frames
         if should_stop and done % 30 == 0 and should_stop():
-            raise RenderCancelled("render cancelled")
+            raise Cancelled("render cancelled")
         if progress and done % 30 == 0:
             progress(done)
 

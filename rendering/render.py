@@ -16,8 +16,8 @@ from pathlib import Path
 import av
 
 from episodes.cutlist import CutList, CutListError
+from pipeline.ffmpeg import run_ffmpeg
 from rendering.argv import OutputPreset, build_render_argv
-from rendering.process import run_ffmpeg_until
 from rendering.remux import SmartCutError, SourceVideo, find_keyframes, probe_video, write_pieces
 from rendering.smartcut import COPY, REENCODE, SMARTCUT, RenderPlan, plan_render
 from streams.probe import video_streams
@@ -154,7 +154,7 @@ def render_cut_list(
     should_stop: Callable[[], bool] | None = None,
 ) -> RenderResult:
     """Render into ``output`` (replaced only when the render succeeds). Raises CutListError for bad input,
-    FFmpegError with ffmpeg's stderr, RenderCancelled when ``should_stop()`` turned true."""
+    FFmpegError with ffmpeg's stderr, Cancelled when ``should_stop()`` turned true."""
     output = Path(output)
     missing_media(cut_list, lambda index, location: Path(paths[index]).is_file())
     facts = [inspect_media(path) for path in paths]
@@ -169,7 +169,7 @@ def render_cut_list(
         if plan.mode != REENCODE:
             try:
                 audio = Path(tmp) / "audio.m4a"
-                run_ffmpeg_until(
+                run_ffmpeg(
                     build_render_argv(
                         cut_list, [str(p) for p in paths], str(audio), preset, audio_streams=audio_streams, video=False
                     ),
@@ -201,7 +201,7 @@ def render_cut_list(
                 audio_streams=audio_streams,
                 video_inputs=[fact.video is not None for fact in facts],
             )
-            run_ffmpeg_until(argv, duration=total / cut_list.frame_rate, progress=report, should_stop=should_stop)
+            run_ffmpeg(argv, duration=total / cut_list.frame_rate, progress=report, should_stop=should_stop)
         os.replace(partial, output)
     report(100.0)
     return RenderResult(plan.mode, plan.reasons, total, plan.encoded_frames if plan.mode != REENCODE else total, output)

@@ -15,16 +15,15 @@ from django.db import transaction
 from episodes.cutlist import CutList, CutListError, validate_cut_list
 from episodes.models import Episode
 from episodes.services import episode_set_status
+from pipeline.ffmpeg import Cancelled, FFmpegError, run_ffmpeg
 from pipeline.media import local_path, save_output
 from pipeline.models import PipelineRun, RunStatus, StepRun, StepStatus
 from pipeline.progress import ProgressThrottle
 from pipeline.services import run_create, run_finish, run_set_status, step_claim, step_finish, step_progress
 from rendering.argv import OutputPreset, get_preset
 from rendering.chapters import Chapter, build_chapters, chapter_candidates, ffmetadata
-from rendering.process import RenderCancelled, run_ffmpeg_until
 from rendering.render import missing_media, render_cut_list
 from rendering.subtitles import mux_extras_args, timeline_cues, to_srt
-from streams.ffmpeg import FFmpegError
 from transcription.selectors import clip_segments
 
 log = logging.getLogger(__name__)
@@ -111,7 +110,7 @@ def episode_render(*, run_id: int, preset: str | None = None, mode: str | None =
         # 97%: the last 3% are the chapters and subtitles pass.
         progress = ProgressThrottle(lambda percent: step_progress(step.id, percent * 0.97))
         key = _render(episode, render_preset(preset), mode or settings.RENDER_MODE, progress, cancelled)
-    except RenderCancelled:
+    except Cancelled:
         step_finish(step.id, status=StepStatus.CANCELLED, error="cancelled")
         return
     except (CutListError, FFmpegError, ValueError) as error:
@@ -162,7 +161,7 @@ def _with_extras(episode: Episode, cut_list: CutList, video: Path, tmp: Path, ca
         srt = tmp / "episode.srt"
         srt.write_text(to_srt(cues), encoding="utf-8")
     final = tmp / "final.mp4"
-    run_ffmpeg_until(
+    run_ffmpeg(
         mux_extras_args(
             str(video), str(final), subtitles=str(srt) if srt else None, chapters=str(meta) if meta else None
         ),

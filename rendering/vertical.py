@@ -7,8 +7,8 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from pipeline.ffmpeg import run_ffmpeg
 from rendering.argv import OutputPreset, get_preset, seconds
-from rendering.process import run_ffmpeg_until
 from rendering.subtitles import Cue, safe_filter_path, span_cues
 from rendering.timeline import Span
 
@@ -87,7 +87,9 @@ def build_vertical_argv(
     width, height = size
     inputs = ["-ss", seconds(start), "-t", seconds(end - start), "-i", source]
     chains = [
-        "[0:v:0]setpts=PTS-STARTPTS,split=2[bg][fg]",
+        # No setpts here: the seek already starts the clip at 0, and ffmpeg 7.0 then lost the frame rate
+        # (the output fell to 25 fps).
+        "[0:v:0]split=2[bg][fg]",
         f"[bg]scale={width // 4}:{height // 4}:force_original_aspect_ratio=increase,crop={width // 4}:{height // 4},"
         f"gblur=sigma=12,scale={width}:{height},setsar=1[blurred]",
         f"[fg]scale={width}:-2[front]",
@@ -152,5 +154,5 @@ def render_vertical(
             audio_track=audio_track,
             size=size,
         )
-        run_ffmpeg_until(argv, duration=end - start, progress=progress)
+        run_ffmpeg(argv, duration=end - start, progress=progress)
     return Path(output)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from streams.ffmpeg import run_ffmpeg
+from pipeline.ffmpeg import run_ffmpeg
 
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "samples"
 SPEECH = SAMPLES_DIR / "speech.ogg"

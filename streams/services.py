@@ -17,11 +17,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
+from pipeline.ffmpeg import FFmpegError
 from pipeline.media import save_output
 from pipeline.models import PipelineRun, RunStatus, StepStatus
 from pipeline.services import run_create, run_finish, run_set_status, step_finish
 from pipeline.workflows import start_stream_processing
-from streams.ffmpeg import FFmpegError
 from streams.models import Series, Stream, VideoClip
 from streams.probe import MediaInfo, ProbeError, probe_media
 from streams.recording_time import recording_time_from_name

@@ -15,7 +15,7 @@ from django.conf import settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from streams.ffmpeg import ffmpeg_binary
+from pipeline.ffmpeg import ffmpeg_binary
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,6 +49,15 @@ def other_client(other_user) -> APIClient:
 @pytest.fixture(scope="session")
 def ffmpeg() -> str:
     return ffmpeg_binary()
+
+
+@pytest.fixture(scope="session")
+def reference_ffmpeg() -> str:
+    """The bundled build whatever FFMPEG_BINARY says: decoder tests compare with its exact output (older
+    ffmpeg command lines keep AAC's end padding, which PyAV's libraries trim)."""
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
 
 
 @pytest.fixture(scope="session")

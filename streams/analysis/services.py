@@ -11,12 +11,12 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from pipeline.ffmpeg import FFmpegError
 from pipeline.media import local_path, save_output
 from streams.analysis.decode import AudioDecodeError, scan_audio
 from streams.analysis.models import ClipAnalysis
 from streams.analysis.thumbnails import keyframe_thumbnails
 from streams.analysis.waveform import waveform_png
-from streams.ffmpeg import FFmpegError
 from streams.models import VideoClip
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from streams.ffmpeg import run_ffmpeg
+from pipeline.ffmpeg import run_ffmpeg
 
 _PTS_TIME = re.compile(r"Parsed_showinfo.*?\bpts_time:\s*([0-9.]+)")
 
@@ -34,7 +34,8 @@ def keyframe_thumbnails(
             "-q:v",
             "6",
             str(out_dir / "thumb-%05d.jpg"),
-        ]
+        ],
+        keep_stderr=True,
     )
     times = [round(float(match), 3) for match in _PTS_TIME.findall(result.stderr)]
     files = sorted(out_dir.glob("thumb-*.jpg"))

@@ -1,7 +1,12 @@
 import pytest
 
 from tests.rendering.fake_youtube import FakeYouTube
-from tests.rendering.render_media import alpha_asset, colorkey_asset, make_recording  # noqa: F401  (fixtures)
+from tests.rendering.render_media import (  # noqa: F401  (fixtures)
+    alpha_asset,
+    colorkey_asset,
+    make_overlay,
+    make_recording,
+)
 
 
 @pytest.fixture

@@ -154,6 +154,38 @@ def alpha_asset(media_dir, ffmpeg) -> Path:
     return path
 
 
+OVERLAY_CODECS = {
+    # Opaque: a colorkey source (black is keyed out).
+    "h264": ["-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p"],
+    # With an alpha channel, as motion graphics tools export them.
+    "qtrle": ["-c:v", "qtrle", "-pix_fmt", "argb"],
+    "prores": ["-c:v", "prores_ks", "-profile:v", "4444", "-pix_fmt", "yuva444p10le"],
+}
+
+
+@pytest.fixture(scope="session")
+def make_overlay(media_dir, ffmpeg):
+    """A ``frames``-frame MOV at 30 fps: a red box filling the middle half of a transparent black canvas
+    (H.264 has no alpha: opaque black). ``size`` is the canvas; the box is at (w/4, h/4), w/2 x h/2."""
+
+    def make(codec: str, frames: int, size: str = "64x40") -> Path:
+        path = media_dir / "render" / "overlays" / f"{codec}-{frames}-{size}.mov"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            source = (
+                f"color=c=black@0.0:size={size}:rate={RATE},format=rgba,"
+                "drawbox=x=iw/4:y=ih/4:w=iw/2:h=ih/2:color=red@1.0:t=fill:replace=1,"
+                f"trim=end_frame={frames}"
+            )
+            subprocess.run(
+                [ffmpeg, "-v", "error", "-y", "-f", "lavfi", "-i", source, *OVERLAY_CODECS[codec], str(path)],
+                check=True,
+            )
+        return path
+
+    return make
+
+
 def gray_frames(path: Path) -> list[np.ndarray]:
     with av.open(str(path)) as container:
         return [frame.to_ndarray(format="gray").astype(np.int16) for frame in container.decode(video=0)]

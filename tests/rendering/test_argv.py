@@ -74,10 +74,50 @@ def test_overlays_sit_at_output_frames_with_position_and_keying():
         ]
     )
     filters = graph(argv_for(document))
-    assert "[vcat][ov0]overlay=x=0:y=0:eof_action=pass:enable='between(n,0,59)'[o0]" in filters
-    assert "[o0][ov1]overlay=x=40:y=8.5:eof_action=pass:enable='between(n,12,71)'[o1]" in filters
+    # Placed in time by their shifted timestamps alone: no enable on the frame counter.
+    assert "[vcat][ov0]overlay=x=0:y=0:eof_action=pass[o0]" in filters
+    assert "[o0][ov1]overlay=x=40:y=8.5:eof_action=pass[o1]" in filters
     assert "colorkey=black" in filters.split("[ov1]")[0].split(";")[-1]
     assert "setpts=PTS+12/((30)*TB)[ov1]" in filters
+
+
+def overlay_chain(filters, j):
+    return next(chain for chain in filters.split(";") if chain.endswith(f"[ov{j}]"))
+
+
+def test_overlays_fit_the_output_unless_the_cut_list_sizes_them():
+    document = doc(
+        overlayTracks=[
+            {"startFrame": 0, "mediaIndex": 1, "sectionIndex": 0, "type": "alpha"},
+            {"startFrame": 0, "mediaIndex": 1, "sectionIndex": 0, "type": "alpha", "scale": "fit"},
+            {"startFrame": 0, "mediaIndex": 1, "sectionIndex": 0, "type": "colorkey", "scale": "none"},
+            {"startFrame": 0, "mediaIndex": 1, "sectionIndex": 0, "type": "alpha", "width": 200, "height": 50},
+            {"startFrame": 0, "mediaIndex": 1, "sectionIndex": 0, "type": "alpha", "width": 200},
+        ]
+    )
+    filters = graph(argv_for(document))  # draft: 1280x720
+    fit = "scale=1280:720:force_original_aspect_ratio=decrease,format=yuva420p"
+    assert fit in overlay_chain(filters, 0) and fit in overlay_chain(filters, 1)
+    assert "scale=" not in overlay_chain(filters, 2)
+    assert "colorkey=black:0.1:0.05,format=yuva420p" in overlay_chain(filters, 2)
+    assert "scale=200:50,format" in overlay_chain(filters, 3)
+    assert "scale=200:-1,format" in overlay_chain(filters, 4)
+
+
+@pytest.mark.parametrize(
+    ("extra", "problem"),
+    [
+        ({"scale": "stretch"}, "/overlayTracks/0/scale: must be one of fit, none (got 'stretch')"),
+        ({"scale": "none", "width": 10}, "/overlayTracks/0/scale: give either scale or width/height, not both"),
+        ({"width": 0}, "/overlayTracks/0/width: must be >= 1 (got 0)"),
+        ({"height": 2.5}, "/overlayTracks/0/height: must be an integer"),
+    ],
+)
+def test_overlay_size_keys_are_checked(extra, problem):
+    overlay = {"startFrame": 0, "mediaIndex": 1, "sectionIndex": 0, "type": "alpha", **extra}
+    with pytest.raises(CutListError) as caught:
+        validate_cut_list(doc(overlayTracks=[overlay]))
+    assert caught.value.problems == [problem]
 
 
 def test_audio_track_selection_and_silence_for_media_without_audio():

@@ -4,9 +4,9 @@ import av
 import pytest
 
 from episodes.cutlist import validate_cut_list
+from pipeline.ffmpeg import run_ffmpeg
 from rendering.chapters import Chapter, build_chapters, chapter_candidates, ffmetadata
 from rendering.subtitles import mux_extras_args
-from streams.ffmpeg import run_ffmpeg
 
 
 def edit():

@@ -45,5 +45,6 @@ def test_cut_list_round_trips_through_otio_json():
     colorkey = timeline.tracks[2]
     assert isinstance(colorkey[0], otio.schema.Gap) and colorkey[0].duration().value == 1800
     assert colorkey[1].metadata["stream_studio"]["type"] == "colorkey"
+    assert colorkey[1].metadata["stream_studio"]["scale"] == "fit"  # sized like the render: fitted to the output
     assert timeline.tracks[3][1].metadata["stream_studio"]["audioTrack"] == 1
     assert timeline.metadata["stream_studio"]["audioMixing"][0]["outputChannel"] == 1

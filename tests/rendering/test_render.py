@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from episodes.cutlist import CutListError, validate_cut_list
+from pipeline.ffmpeg import Cancelled
 from rendering.argv import get_preset
-from rendering.process import RenderCancelled
 from rendering.render import render_cut_list
 from rendering.smartcut import COPY, REENCODE, SMARTCUT
 from tests.rendering.render_media import (
@@ -53,9 +53,10 @@ def test_contract_example_multi_recording_with_faded_outro_and_three_overlays(
         "outputTrack": [{"mediaIndex": i, "sectionIndex": 0} for i in range(4)]
         + [{"mediaIndex": 4, "sectionIndex": 0, "transitionIn": {"type": "fade", "duration": 10}}],
         "overlayTracks": [
-            {"startFrame": 0, "mediaIndex": 5, "sectionIndex": 0, "type": "alpha"},
-            {"startFrame": 15, "mediaIndex": 6, "sectionIndex": 0, "type": "colorkey", "x": 256, "y": 0},
-            {"startFrame": 30, "mediaIndex": 6, "sectionIndex": 0, "type": "colorkey", "x": 256, "y": 140},
+            {"startFrame": 0, "mediaIndex": 5, "sectionIndex": 0, "type": "alpha", "scale": "none"},
+            {"startFrame": 15, "mediaIndex": 6, "sectionIndex": 0, "type": "colorkey", "x": 256, "scale": "none"},
+            {"startFrame": 30, "mediaIndex": 6, "sectionIndex": 0, "type": "colorkey", "x": 256, "y": 140}
+            | {"scale": "none"},
         ],
     }
     out = tmp_path / "episode.mp4"
@@ -241,7 +242,7 @@ def test_cancel_stops_ffmpeg_and_keeps_the_previous_output(recordings, tmp_path)
         "inputMedia": media([(3, 57)]),
         "outputTrack": [{"mediaIndex": 0, "sectionIndex": 0, "transitionIn": {"type": "fade", "duration": 5}}],
     }
-    with pytest.raises(RenderCancelled):
+    with pytest.raises(Cancelled):
         render(
             document, recordings[:1], out, preset=get_preset("reference", speed="veryslow"), should_stop=lambda: True
         )

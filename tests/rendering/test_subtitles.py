@@ -3,9 +3,9 @@
 import av
 
 from episodes.cutlist import validate_cut_list
+from pipeline.ffmpeg import run_ffmpeg
 from rendering.argv import get_preset
 from rendering.subtitles import Cue, burn_in_args, mux_extras_args, timeline_cues, to_srt, to_webvtt
-from streams.ffmpeg import run_ffmpeg
 from tests.rendering.render_media import rgb_frames
 
 

@@ -30,10 +30,10 @@ def encode(ffmpeg, tmp_path):
         ("flac-96k.mkv", ["-c:a", "flac"], 96000),
     ],
 )
-def test_any_codec_and_rate_gives_what_ffmpeg_ar_16000_gives(ffmpeg, encode, name, codec, rate):
+def test_any_codec_and_rate_gives_what_ffmpeg_ar_16000_gives(reference_ffmpeg, encode, name, codec, rate):
     """The reference is the command line Whisper's own loader runs: ``ffmpeg -ac 1 -ar 16000``."""
     path = encode(name, f"sine=f=440:d=7:sample_rate={rate}", *codec)
-    command = [ffmpeg, "-v", "error", "-i", path, "-ac", "1", "-ar", "16000", "-f", "s16le", "-"]
+    command = [reference_ffmpeg, "-v", "error", "-i", path, "-ac", "1", "-ar", "16000", "-f", "s16le", "-"]
     reference = np.frombuffer(subprocess.run(command, capture_output=True, check=True).stdout, dtype=np.int16)
 
     pcm = np.concatenate(list(pcm_chunks(path, chunk_seconds=2)))

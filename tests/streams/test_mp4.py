@@ -22,9 +22,9 @@ def encode(ffmpeg, tmp_path):
 
 
 @pytest.fixture
-def reference(ffmpeg):
+def reference(reference_ffmpeg):
     def reference(path: str, track: int = 0) -> np.ndarray:
-        command = [ffmpeg, "-v", "error", "-i", path, "-map", f"0:a:{track}", "-ac", "1", "-ar", "16000"]
+        command = [reference_ffmpeg, "-v", "error", "-i", path, "-map", f"0:a:{track}", "-ac", "1", "-ar", "16000"]
         command += ["-f", "s16le", "-"]
         return np.frombuffer(subprocess.run(command, capture_output=True, check=True).stdout, dtype=np.int16)
 

@@ -3,8 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from pipeline.ffmpeg import FFmpegError
 from rendering.vertical_service import clip_render_vertical
-from streams.ffmpeg import FFmpegError
 from streams.models import VideoClip
 
 
