@@ -71,11 +71,21 @@ TEMPLATES = [
 ]
 
 # --- Database: DATABASE_URL, else the embedded PostgreSQL with pgvector ---------------------------
-DATABASE_URL = env_str("DATABASE_URL") or embedded.postgres_url(VAR_DIR)
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
+# Importing settings starts nothing: the embedded servers start on a process's first database
+# connection (config/embedded_postgres), as a worker or beat starts (config/celery.py), or in `studio`.
+DATABASE_URL = env_str("DATABASE_URL")  # empty: the embedded server, whose socket is known once started
+EMBEDDED_POSTGRES = not DATABASE_URL
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL or "postgres://postgres@/postgres",
+        engine="config.embedded_postgres" if EMBEDDED_POSTGRES else None,
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+    )
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: REDIS_URL, else the embedded Redis (broker, result backend, channel layer) -------------
+EMBEDDED_REDIS = not env_str("REDIS_URL")
 REDIS_URL = env_str("REDIS_URL") or embedded.redis_url(VAR_DIR)
 
 

@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from config import embedded
 from config.celery import QUEUES
 from pipeline.management.commands._progress import follow_run
 from pipeline.models import PipelineRun
@@ -35,7 +36,7 @@ class Command(BaseCommand):
         parser.add_argument("--concurrency", type=int, default=2, help="worker processes")
 
     def handle(self, *args, host, port, demo, exit, concurrency, **options):
-        self.stdout.write(f"Database: {settings.DATABASES['default']['NAME']} ({_where(settings.DATABASE_URL)})")
+        self.stdout.write(f"Database: {settings.DATABASES['default']['NAME']} ({_where(_database_url())})")
         self.stdout.write(f"Redis:    {_where(settings.REDIS_URL)}")
         call_command("migrate", interactive=False, verbosity=0)
         admin = self._ensure_admin()
@@ -136,7 +137,12 @@ def _last_processing(stream) -> PipelineRun | None:
 
 def _child_env() -> dict:
     # Children must join the same embedded servers rather than each starting their own.
-    return {**os.environ, "DATABASE_URL": settings.DATABASE_URL, "REDIS_URL": settings.REDIS_URL}
+    return {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": settings.REDIS_URL}
+
+
+def _database_url() -> str:
+    """DATABASE_URL, else the embedded server's, known once it runs: this starts (or joins) it."""
+    return settings.DATABASE_URL or embedded.postgres_url(settings.VAR_DIR)
 
 
 def _where(url: str) -> str:
