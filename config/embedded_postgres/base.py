@@ -9,12 +9,20 @@ unset): what connects to the database goes on to enqueue tasks and use the cache
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.backends.postgresql import base
+from django.db.backends.postgresql import base, client
 
 from config import embedded
 
 
+class DatabaseClient(client.DatabaseClient):
+    def runshell(self, parameters):
+        self.connection.get_connection_params()  # `dbshell` needs the socket directory too
+        super().runshell(parameters)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    client_class = DatabaseClient
+
     def get_connection_params(self) -> dict:
         # The settings dict is shared by every connection of the process (threads too): filled once.
         if not self.settings_dict["HOST"]:

@@ -1,5 +1,6 @@
 """The embedded PostgreSQL and Redis start only for work that needs them, and a test run stops its own."""
 
+import shutil
 import subprocess
 import sys
 
@@ -71,3 +72,12 @@ def test_a_test_run_stops_the_servers_it_started(var_dir):
     assert result.returncode == 0, result.stdout[-3000:]
     assert (var_dir / "postgres" / "PG_VERSION").exists() and (var_dir / "redis").is_dir()  # they did run
     assert embedded_traces(var_dir) == []
+
+
+@pytest.mark.skipif(not shutil.which("psql"), reason="dbshell needs psql on PATH")
+@pytest.mark.skipif(not settings.EMBEDDED_POSTGRES, reason="the tests run on an external DATABASE_URL")
+def test_dbshell_reaches_the_embedded_server():
+    result = _manage(settings.VAR_DIR, "dbshell", "--", "-At", "-c", "SHOW data_directory")
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == str(embedded.postgres_data_dir(settings.VAR_DIR))
