@@ -61,7 +61,8 @@ class Command(BaseCommand):
                 children = self._start_children(env, concurrency, web=None if exit else (host, port))
                 if demo:
                     self._demo(admin)
-                self.stdout.write(self.style.SUCCESS(f"\nAdmin:  http://{host}:{port}/admin/  (user {admin.username})"))
+                self.stdout.write("\nNot serving (--exit); `manage.py studio` (make run) serves:" if exit else "")
+                self.stdout.write(self.style.SUCCESS(f"Admin:  http://{host}:{port}/admin/  (user {admin.username})"))
                 self.stdout.write(f"API:    http://{host}:{port}/api/  ·  schema http://{host}:{port}/api/docs/")
                 self.stdout.write(f"Flower: {sys.executable} -m celery -A config flower")
                 if not exit:
@@ -189,7 +190,7 @@ def _worker_env(env: dict) -> dict:
 
 
 def _names(names: list[str]) -> str:
-    return " and ".join(_SERVICE_NAMES[name] for name in names)
+    return " and ".join(label for name, label in _SERVICE_NAMES.items() if name in names)
 
 
 def _short(path: Path) -> str:
