@@ -266,13 +266,13 @@ class Faults:
         self.worker = start(self.worker_argv, self.worker_log, append=True)
 
     def restart_redis(self) -> None:
-        pid = int((settings.VAR_DIR / "redis" / "redis.pid").read_text())
+        pid = embedded.redis_pid(settings.VAR_DIR)
         os.kill(pid, signal.SIGKILL)
         killed = time.monotonic()
         while not gone(pid):
             time.sleep(0.01)
         time.sleep(1)
-        embedded.redis_url(settings.VAR_DIR)
+        embedded.redis_start(settings.VAR_DIR)
         self.events.append(
             f"Redis SIGKILLed at {killed - self.started:.1f} s, answering again {time.monotonic() - killed:.1f} s later"
         )

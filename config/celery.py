@@ -2,7 +2,7 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 from celery.schedules import crontab
 from kombu import Queue
 
@@ -43,6 +43,19 @@ app.conf.beat_schedule = {
     },
 }
 app.autodiscover_tasks()
+
+
+@signals.worker_init.connect
+@signals.beat_init.connect
+def _start_embedded_redis(**_) -> None:
+    """A worker or beat needs the broker before anything connects to the database (which starts it otherwise)."""
+    from django.conf import settings
+
+    from config import embedded
+
+    if settings.EMBEDDED_REDIS:
+        embedded.redis_start(settings.VAR_DIR)
+
 
 # Workers write heartbeat keys for the health page (the module connects worker_ready/worker_shutdown).
 import pipeline.liveness  # noqa: E402, F401

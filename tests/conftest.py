@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -15,9 +17,60 @@ from django.conf import settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from config import embedded
 from pipeline.ffmpeg import ffmpeg_binary
 
 ROOT = Path(__file__).resolve().parent.parent
+_STARTED_SERVICES = pytest.StashKey[list[str]]()
+
+
+# --- the embedded PostgreSQL and Redis (under var/test) ---------------------------------------------
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Start the embedded servers the run uses (none with DATABASE_URL / REDIS_URL set), noting which were off."""
+    session.config.stash[_STARTED_SERVICES] = embedded.services_start(
+        settings.VAR_DIR, postgres=settings.EMBEDDED_POSTGRES, redis=settings.EMBEDDED_REDIS
+    )
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Leave nothing running: stop the embedded servers this run started (not ones that were already up)."""
+    embedded.services_stop(settings.VAR_DIR, session.config.stash.get(_STARTED_SERVICES, []))
+
+
+@pytest.fixture
+def var_dir() -> Path:
+    """An empty STUDIO_VAR_DIR for a process with its own embedded servers.
+
+    Not under pytest's tmp_path: as root, PostgreSQL runs as the ``pgserver`` user, which must traverse
+    the path, and every pytest session resets /tmp/pytest-of-root to 0700.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="studio-test-"))
+    yield folder / "var"
+    embedded.services_stop(folder / "var", ["postgres", "redis"])
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def embedded_traces(var_dir: Path) -> list[str]:
+    """Processes serving ``var_dir``'s embedded servers, and their sockets and pid files: what must not be left."""
+    import psutil
+
+    places = (str(var_dir), str(embedded.redis_socket_path(var_dir).parent))
+    found = []
+    for process in psutil.process_iter(["pid", "cmdline"]):
+        cmdline = " ".join(process.info["cmdline"] or [])
+        if any(place in cmdline for place in places) and process.pid != os.getpid():
+            found.append(f"pid {process.pid}: {cmdline}")
+    for folder in {var_dir, embedded.redis_socket_path(var_dir).parent}:
+        if folder.exists():
+            found += [str(path) for path in folder.rglob("*") if path.suffix in (".sock", ".pid")]
+            found += [str(path) for path in folder.rglob(".s.PGSQL.*")]
+    return found
+
+
+def embedded_free_env(var_dir: Path) -> dict:
+    """The environment for a process on its own embedded servers under ``var_dir``."""
+    env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "REDIS_URL")}
+    return {**env, "STUDIO_VAR_DIR": str(var_dir)}
 
 
 # --- users and clients ------------------------------------------------------------------------------
@@ -132,7 +185,8 @@ def worker_database_url() -> str:
 
     from django.db import connection
 
-    return urlsplit(settings.DATABASE_URL)._replace(path="/" + connection.settings_dict["NAME"]).geturl()
+    url = settings.DATABASE_URL or embedded.postgres_url(settings.VAR_DIR)
+    return urlsplit(url)._replace(path="/" + connection.settings_dict["NAME"]).geturl()
 
 
 def start_worker(queues: str = "cpu,gpu,io", name: str = "test", extra_env: dict | None = None) -> subprocess.Popen:

@@ -1,3 +1,5 @@
+"""Show or stop the embedded PostgreSQL and Redis. Starts nothing: settings never start them."""
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
@@ -11,10 +13,15 @@ class Command(BaseCommand):
         parser.add_argument("action", choices=["status", "stop"])
 
     def handle(self, *args, action, **options):
-        self.stdout.write(f"data directory: {settings.VAR_DIR}")
-        self.stdout.write(f"database: {settings.DATABASE_URL}")
-        self.stdout.write(f"redis:    {settings.REDIS_URL}")
         if action == "stop":
-            redis_stopped = embedded.stop_redis(settings.VAR_DIR)
-            postgres_stopped = embedded.stop_postgres(settings.VAR_DIR)
-            self.stdout.write(f"stopped redis: {redis_stopped}, postgres: {postgres_stopped}")
+            stopped = embedded.services_stop(settings.VAR_DIR, ["postgres", "redis"])
+            self.stdout.write(f"stopped: {', '.join(stopped) or 'nothing (neither was running)'}")
+        for service in embedded.services_status(settings.VAR_DIR):
+            state = f"running (pid {service.pid})" if service.pid else "stopped"
+            self.stdout.write(f"{service.name + ':':9} {state}, data in {service.data_dir}")
+            if service.pid:
+                self.stdout.write(f"{'':9} {service.url}")
+        if not settings.EMBEDDED_POSTGRES:
+            self.stdout.write("DATABASE_URL is set: the project uses that database, not the embedded one.")
+        if not settings.EMBEDDED_REDIS:
+            self.stdout.write("REDIS_URL is set: the project uses that Redis, not the embedded one.")

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import os
 import secrets
-import signal
-import subprocess
 import sys
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from config import embedded
 from config.celery import QUEUES
 from pipeline.management.commands._progress import follow_run
+from pipeline.management.commands._supervise import (
+    Child,
+    Interrupted,
+    child_start,
+    children_stop,
+    ignore_stop_signals,
+    stop_signals,
+)
 from pipeline.models import PipelineRun
 from pipeline.workflows import start_stream_processing
 from streams.sample import make_sample_recordings
@@ -23,9 +31,14 @@ from streams.services import stream_ingest
 from streams.timefmt import format_hms
 from transcription.selectors import stream_transcript_text
 
+_SERVICE_NAMES = {"postgres": "PostgreSQL", "redis": "Redis"}
+
 
 class Command(BaseCommand):
-    help = "Run Stream Studio locally: embedded services, migrations, an admin user, a worker, beat and the web server."
+    help = (
+        "Run Stream Studio locally: embedded services, migrations, an admin user, a worker, beat and the web "
+        "server. Ctrl+C, SIGTERM or SIGHUP stop everything it started."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
@@ -35,76 +48,107 @@ class Command(BaseCommand):
         parser.add_argument("--concurrency", type=int, default=2, help="worker processes")
 
     def handle(self, *args, host, port, demo, exit, concurrency, **options):
-        self.stdout.write(f"Database: {settings.DATABASES['default']['NAME']} ({_where(settings.DATABASE_URL)})")
-        self.stdout.write(f"Redis:    {_where(settings.REDIS_URL)}")
-        call_command("migrate", interactive=False, verbosity=0)
-        admin = self._ensure_admin()
+        started: list[str] = []
+        children: list[Child] = []
+        with stop_signals():
+            try:
+                started = embedded.services_start(
+                    settings.VAR_DIR, postgres=settings.EMBEDDED_POSTGRES, redis=settings.EMBEDDED_REDIS
+                )
+                env = self._services_env()
+                call_command("migrate", interactive=False, verbosity=0)
+                admin = self._ensure_admin()
+                children = self._start_children(env, concurrency, web=None if exit else (host, port))
+                if demo:
+                    self._demo(admin)
+                self.stdout.write("\nNot serving (--exit); `manage.py studio` (make run) serves:" if exit else "")
+                self.stdout.write(self.style.SUCCESS(f"Admin:  http://{host}:{port}/admin/  (user {admin.username})"))
+                self.stdout.write(f"API:    http://{host}:{port}/api/  ·  schema http://{host}:{port}/api/docs/")
+                self.stdout.write(f"Flower: {sys.executable} -m celery -A config flower")
+                if not exit:
+                    self.stdout.write("Serving; Ctrl+C (or SIGTERM) stops everything.")
+                    self._wait(children)
+            except Interrupted as stop:
+                self.stdout.write(f"\nStopping ({stop.signal_name})...")
+            finally:
+                ignore_stop_signals()  # until the children and services are down
+                children_stop(children[::-1])
+                self._stop_services(started)
+
+    def _services_env(self) -> dict:
+        """Print where the services are; the children's environment, pointing them at the same ones."""
+        var_dir = settings.VAR_DIR
+        database_url = settings.DATABASE_URL or embedded.postgres_url(var_dir)
+        if settings.EMBEDDED_POSTGRES:
+            self.stdout.write(f"Database: embedded PostgreSQL, data in {_short(embedded.postgres_data_dir(var_dir))}")
+        else:
+            self.stdout.write(f"Database: {database_url.split('@')[-1]}")
+        if settings.EMBEDDED_REDIS:
+            self.stdout.write(f"Redis:    embedded, data in {_short(embedded.redis_data_dir(var_dir))}")
+        else:
+            self.stdout.write(f"Redis:    {settings.REDIS_URL.split('@')[-1]}")
+        # Children join the same servers rather than each starting (and registering with) their own.
+        return {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": settings.REDIS_URL}
+
+    def _start_children(self, env: dict, concurrency: int, web: tuple[str, int] | None) -> list[Child]:
+        logs = settings.VAR_DIR / "log"
+        celery = [sys.executable, "-m", "celery", "-A", "config"]
+        worker = [*celery, "worker", "-Q", ",".join(QUEUES), "-n", "studio@%h", "-l", "INFO"]
+        worker += ["--concurrency", str(concurrency)]
+        beat = [*celery, "beat", "-l", "INFO", "-s", str(settings.VAR_DIR / "celerybeat-schedule")]
         children = [
-            self._start_worker(concurrency),
-            self._start(
-                ["celery", "-A", "config", "beat", "-l", "WARNING", "-s", str(settings.VAR_DIR / "celerybeat-schedule")]
-            ),
+            child_start("worker", worker, cwd=settings.BASE_DIR, env=_worker_env(env), log=logs / "worker.log"),
+            child_start("beat", beat, cwd=settings.BASE_DIR, env=env, log=logs / "beat.log"),
         ]
-        if not exit:
-            children.append(self._start_web(host, port))
-        try:
-            if demo:
-                self._demo(admin)
-            self.stdout.write(self.style.SUCCESS(f"\nAdmin:  http://{host}:{port}/admin/  (user {admin.username})"))
-            self.stdout.write(f"API:    http://{host}:{port}/api/  ·  schema http://{host}:{port}/api/docs/")
-            self.stdout.write(f"Flower: {sys.executable} -m celery -A config flower")
-            if not exit:
-                self.stdout.write("Serving; press Ctrl+C to stop.")
-                while all(child.poll() is None for child in children):
-                    time.sleep(1)
-                failed = [child.args for child in children if child.poll() is not None]
-                self.stderr.write(self.style.ERROR(f"a child process stopped: {failed}"))
-        except KeyboardInterrupt:
-            pass
-        finally:
-            for child in children:
-                _stop(child)
+        if web:
+            # Channels' runserver is daphne: HTTP and websockets, static files served while DEBUG.
+            argv = [sys.executable, "manage.py", "runserver", f"{web[0]}:{web[1]}", "--noreload"]
+            children.append(child_start("web", argv, cwd=settings.BASE_DIR, env=env, log=logs / "web.log"))
+        self.stdout.write(f"Logs:     {', '.join(_short(child.log) for child in children)}")
+        return children
+
+    def _wait(self, children: list[Child]) -> None:
+        while all(child.process.poll() is None for child in children):
+            time.sleep(0.5)
+        for child in children:
+            if child.process.poll() is not None:
+                self.stderr.write(
+                    self.style.ERROR(
+                        f"The {child.name} stopped (exit status {child.process.returncode}): see {_short(child.log)}"
+                    )
+                )
+
+    def _stop_services(self, started: list[str]) -> None:
+        """Stop the embedded servers this command started; say which ones keep running and how to stop them."""
+        stopped = embedded.services_stop(settings.VAR_DIR, started)
+        if stopped:
+            self.stdout.write(f"Stopped the embedded {_names(stopped)} this command started.")
+        embedded_here = [name for name in _SERVICE_NAMES if getattr(settings, f"EMBEDDED_{name.upper()}")]
+        kept = [name for name in embedded_here if name not in started]
+        if len(kept) == 1:
+            self.stdout.write(
+                f"The embedded {_names(kept)} was already running before this command and keeps running; "
+                "`manage.py embedded stop` stops it."
+            )
+        elif kept:
+            self.stdout.write(
+                f"The embedded {_names(kept)} were already running before this command and keep running; "
+                "`manage.py embedded stop` stops them."
+            )
 
     def _ensure_admin(self):
         User = get_user_model()
         admin = User.objects.filter(is_superuser=True).order_by("id").first()
         if admin:
+            self.stdout.write(
+                f"Admin user '{admin.username}' exists (its password was printed when it was created); "
+                f"`manage.py changepassword {admin.username}` sets a new one."
+            )
             return admin
         password = secrets.token_urlsafe(12)
         admin = User.objects.create_superuser("admin", "admin@localhost", password)
         self.stdout.write(self.style.WARNING(f"Created admin user 'admin' with password: {password}  (shown once)"))
         return admin
-
-    def _start(self, argv: list[str]) -> subprocess.Popen:
-        command = [sys.executable, "-m", *argv]
-        return subprocess.Popen(command, cwd=settings.BASE_DIR, env=_child_env(), start_new_session=True)
-
-    def _start_worker(self, concurrency: int) -> subprocess.Popen:
-        return self._start(
-            [
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-Q",
-                ",".join(QUEUES),
-                "-n",
-                "studio@%h",
-                "-l",
-                "WARNING",
-                "--concurrency",
-                str(concurrency),
-            ]
-        )
-
-    def _start_web(self, host: str, port: int) -> subprocess.Popen:
-        # Channels' runserver is daphne: HTTP and websockets, static files served while DEBUG.
-        return subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", f"{host}:{port}", "--noreload"],
-            cwd=settings.BASE_DIR,
-            env=_child_env(),
-            start_new_session=True,
-        )
 
     def _demo(self, admin) -> None:
         files = make_sample_recordings(settings.VAR_DIR / "sample")
@@ -134,19 +178,24 @@ def _last_processing(stream) -> PipelineRun | None:
     return PipelineRun.objects.filter(stream=stream, kind=PipelineRun.Kind.PROCESS).order_by("-id").first()
 
 
-def _child_env() -> dict:
-    # Children must join the same embedded servers rather than each starting their own.
-    return {**os.environ, "DATABASE_URL": settings.DATABASE_URL, "REDIS_URL": settings.REDIS_URL}
+def _worker_env(env: dict) -> dict:
+    if os.geteuid() != 0:
+        return env
+    # Celery warns about a worker running as root on every start. Acceptable for a local run in a container
+    # that has only root (our Celery accepts JSON only, never pickle); run workers as an ordinary user elsewhere.
+    # (-W takes a category from builtins only: match the message instead.)
+    silence = "ignore:You're running the worker with superuser privileges"
+    warnings = ",".join(filter(None, [env.get("PYTHONWARNINGS"), silence]))
+    return {**env, "PYTHONWARNINGS": warnings}
 
 
-def _where(url: str) -> str:
-    return url.split("@")[-1]
+def _names(names: list[str]) -> str:
+    return " and ".join(label for name, label in _SERVICE_NAMES.items() if name in names)
 
 
-def _stop(child: subprocess.Popen) -> None:
-    if child.poll() is None:
-        os.killpg(child.pid, signal.SIGTERM)
-        try:
-            child.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(child.pid, signal.SIGKILL)
+def _short(path: Path) -> str:
+    """A path relative to the working directory when it is under it (var/log/web.log)."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
