@@ -15,6 +15,7 @@ from django.db import transaction
 
 from episodes.cutlist import CutList, CutListError, validate_cut_list
 from episodes.models import Episode
+from episodes.services import cut_list_validate
 from pipeline.media import local_path, save_output
 from pipeline.models import PipelineRun, RunStatus, StepRun, StepStatus
 from pipeline.services import run_create, run_finish, run_set_status, step_finish, step_progress, step_start
@@ -65,7 +66,7 @@ def episode_render_start(*, episode: Episode, preset: str | None = None, mode: s
     if not episode.cut_list:
         raise RenderError(f"{episode}: no cut list (build it from the tracks first)")
     try:
-        validate_cut_list(episode.cut_list)
+        cut_list_validate(document=episode.cut_list, owner=episode.owner_id)
     except CutListError as error:
         raise RenderError(f"{episode}: {error}") from error
     with transaction.atomic():
@@ -142,7 +143,8 @@ def _fail(run: PipelineRun, step: StepRun, episode: Episode, message: str) -> No
 
 
 def _render(episode: Episode, preset: OutputPreset, mode: str, progress, cancelled) -> str:
-    cut_list = validate_cut_list(episode.cut_list)
+    # Checked again here: the cut list may have changed (or been stored unchecked) since the render was queued.
+    cut_list = cut_list_validate(document=episode.cut_list, owner=episode.owner_id)
     missing_media(cut_list, lambda index, location: default_storage.exists(location))
     with ExitStack() as stack:
         paths = [
