@@ -263,4 +263,5 @@ CUT_LIST_MAX_SECTIONS = env_int("CUT_LIST_MAX_SECTIONS", 2_000)  # over all inpu
 CUT_LIST_MAX_OUTPUT_ITEMS = env_int("CUT_LIST_MAX_OUTPUT_ITEMS", 500)
 CUT_LIST_MAX_OVERLAYS = env_int("CUT_LIST_MAX_OVERLAYS", 50)
 CUT_LIST_MAX_AUDIO_MIXES = env_int("CUT_LIST_MAX_AUDIO_MIXES", 16)
-CUT_LIST_MAX_KEYFRAMES = env_int("CUT_LIST_MAX_KEYFRAMES", 2_000)  # over all audio mixes
+# Per audio mix: each keyframe nests its ffmpeg volume expression one level deeper, and ffmpeg stops near 96.
+CUT_LIST_MAX_KEYFRAMES = env_int("CUT_LIST_MAX_KEYFRAMES", 64)

@@ -172,7 +172,7 @@ TIGHT = CutListLimits(max_inputs=2, max_sections=2, max_output_items=1, max_over
         (
             lambda d: d["audioMixing"][0]["keyframes"].append({"frame": 9, "volume": 1}),
             "/audioMixing/0/keyframes",
-            "past 1 keyframes in all",
+            "at most 1",
         ),
         (
             lambda d: (d["inputMedia"].pop(), d["inputMedia"][0]["sections"].append({"startFrame": 0, "endFrame": 5})),
