@@ -1,10 +1,11 @@
 from django.db.models import Count
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from config.ownership import OwnedPrimaryKeyRelatedField, OwnedQuerysetMixin
+from config.parsers import JSONParser
 from streams.forms import IngestForm
 from streams.models import Series, Stream, VideoClip
 from streams.services import IngestError
