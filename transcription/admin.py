@@ -7,6 +7,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from config.downloads import attachment
 from pipeline.workflows import ANALYSE, PROCESS_STEPS, TRANSCRIBE, start_stream_processing
 from streams.analysis.models import ClipAnalysis
 from streams.models import Stream
@@ -115,7 +116,7 @@ class TranscriptAdmin(admin.ModelAdmin):
                 f"unknown subtitle format {fmt!r}; use srt or vtt", status=404, content_type="text/plain"
             )
         response = HttpResponse(write(obj, fmt), content_type=CONTENT_TYPES[fmt])
-        response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+        response["Content-Disposition"] = attachment(f"{name}.{fmt}")
         return response
 
     @admin.action(description="Transcribe the selected clips again")

@@ -6,6 +6,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from config.downloads import attachment
 from config.ownership import OwnedPrimaryKeyRelatedField, OwnedQuerysetMixin
 from pipeline.api import PipelineRunSerializer
 from pipeline.workflows import PROCESS_STEPS, start_stream_processing
@@ -62,7 +63,7 @@ class TranscriptSerializer(serializers.ModelSerializer):
 
 def _subtitle_response(body: str, fmt: str, name: str) -> HttpResponse:
     response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    response["Content-Disposition"] = attachment(f"{name}.{fmt}")
     return response
 
 
