@@ -13,12 +13,12 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import get_valid_filename
 
 from pipeline.media import save_output
 from pipeline.models import PipelineRun, RunStatus, StepStatus
 from pipeline.services import run_create, run_finish, run_set_status, step_finish
 from streams.ffmpeg import FFmpegError
+from streams.filenames import stored_file_name
 from streams.models import Series, Stream, VideoClip
 from streams.probe import MediaInfo, ProbeError, probe_media
 from streams.recording_time import recording_time_from_name
@@ -99,7 +99,7 @@ def _probe_all(files: list[Path], progress: ProgressCallback | None) -> tuple[li
 
 
 def _stored_key(stream: Stream, path: Path) -> str:
-    return default_storage.get_available_name(f"streams/{stream.id}/{get_valid_filename(path.name)}")
+    return default_storage.get_available_name(f"streams/{stream.id}/{stored_file_name(path.name)}")
 
 
 def stream_relayout(stream: Stream) -> None:
@@ -239,7 +239,7 @@ def stream_ingest_chunks(
         raise IngestError(["no chunks given"])
     name = chunk_paths[0].parent.name or "recording"
     with tempfile.TemporaryDirectory(prefix="studio-chunks-") as tmp:
-        joined = Path(tmp) / f"{get_valid_filename(name)}.mp4"
+        joined = Path(tmp) / stored_file_name(f"{name}.mp4")
         try:
             order = concatenate_chunks(chunk_paths, joined)
         except ChunkError as error:
