@@ -23,9 +23,10 @@ from rendering.argv import OutputPreset, get_preset
 from rendering.chapters import Chapter, build_chapters, chapter_candidates, ffmetadata
 from rendering.process import RenderCancelled, run_ffmpeg_until
 from rendering.render import missing_media, render_cut_list
-from rendering.subtitles import mux_extras_args, timeline_cues, to_srt
+from rendering.subtitles import cue_tuples, mux_extras_args, timeline_cues
 from streams.ffmpeg import FFmpegError
 from transcription.selectors import clip_segments
+from transcription.subtitles import srt as srt_text
 
 log = logging.getLogger(__name__)
 ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.RENDERING)
@@ -172,7 +173,7 @@ def _with_extras(episode: Episode, cut_list: CutList, video: Path, tmp: Path, ca
         meta.write_text(ffmetadata(chapters, duration, title=episode.title), encoding="utf-8")
     if cues:
         srt = tmp / "episode.srt"
-        srt.write_text(to_srt(cues), encoding="utf-8")
+        srt.write_text(srt_text(cue_tuples(cues)), encoding="utf-8")
     final = tmp / "final.mp4"
     run_ffmpeg_until(
         mux_extras_args(

@@ -38,6 +38,7 @@ PURE_MODULES = [
     "rendering.remux",
     "rendering.render",
     "rendering.process",
+    "rendering.graphfile",
     "rendering.chapters",
     "rendering.subtitles",
     "rendering.vertical",
