@@ -12,6 +12,9 @@ from streams.services import IngestError
 
 
 class SeriesSerializer(serializers.ModelSerializer):
+    # A list of strings, never null (a form-encoded "null" got past the JSONField to the NOT NULL column).
+    tags = serializers.ListField(child=serializers.CharField(max_length=100), required=False, max_length=100)
+
     class Meta:
         model = Series
         fields = [
@@ -118,6 +121,8 @@ class StreamViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
     @action(detail=False, methods=["post"], serializer_class=IngestRequestSerializer)
     def ingest(self, request):
         """Ingest uploaded recordings and/or server paths (under INGEST_ALLOWED_DIRS) as one stream."""
+        if not hasattr(request.data, "get"):
+            return Response({"errors": ["expected an object: {paths, files, title, series}"]}, status=400)
         data = {
             "paths": "\n".join(
                 request.data.getlist("paths") if hasattr(request.data, "getlist") else request.data.get("paths", [])

@@ -1,0 +1,34 @@
+"""Server errors the schema fuzz (tests/config/test_schemathesis.py) found, each pinned as a 4xx or a success."""
+
+import pytest
+from django.urls import reverse
+
+from streams.models import Series
+
+pytestmark = pytest.mark.django_db
+
+
+def test_series_tags_sent_form_encoded_as_null_are_a_list_not_a_500(api_client):
+    response = api_client.post(
+        reverse("series-list"),
+        "name=Show&episode_title_template=t&youtube_category_id=20&tags=null",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code == 201
+    assert Series.objects.get().tags == ["null"]
+
+
+@pytest.mark.parametrize("tags", [None, "gaming", [1, [2]], {"a": 1}])
+def test_series_tags_must_be_a_list_of_strings(api_client, tags):
+    response = api_client.post(reverse("series-list"), {"name": "Show", "tags": tags}, format="json")
+
+    assert response.status_code == 400 and "tags" in response.json()
+
+
+@pytest.mark.parametrize("body", [[None, None], "paths", 3])
+def test_ingest_with_a_body_that_is_not_an_object_is_a_400(api_client, body):
+    response = api_client.post(reverse("streams-ingest"), body, format="json")
+
+    assert response.status_code == 400
+    assert "expected an object" in response.json()["errors"][0]
