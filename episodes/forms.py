@@ -1,12 +1,30 @@
-"""The episode admin form: a cut list may name only its owner's media."""
+"""The episode admin form: a cut list may name only its owner's media; deep JSON is a form error."""
 
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.fields import InvalidJSONInput
 
 from episodes.cutlist import CutListError
 from episodes.models import Episode
 from episodes.services import cut_list_validate
+
+
+class BoundedJSONField(forms.JSONField):
+    """Django's JSON form field; ``json`` raises RecursionError on deep nesting, which it let through (500)."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except RecursionError:
+            raise ValidationError("The JSON is nested too deeply.", code="invalid") from None
+
+    def bound_data(self, data, initial):
+        try:
+            return super().bound_data(data, initial)
+        except RecursionError:
+            return InvalidJSONInput(data)
 
 
 class EpisodeAdminForm(forms.ModelForm):
@@ -17,6 +35,7 @@ class EpisodeAdminForm(forms.ModelForm):
     class Meta:
         model = Episode
         fields = ["owner", "cut_list"]  # the admin passes its own list
+        field_classes = {"cut_list": BoundedJSONField, "tracks": BoundedJSONField}
 
     def clean(self):
         cleaned = super().clean()

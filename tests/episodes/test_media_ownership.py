@@ -150,3 +150,25 @@ def test_render_run_fails_on_someone_elses_recording(user, my_stream, their_reco
     assert run.status == RunStatus.FAILED
     assert "/inputMedia/0/s3Location: '" + THEIR_RECORDING + "' is not one of your recordings" in run.error
     assert episode.status == Episode.Status.FAILED and not episode.rendered_file
+
+
+@pytest.mark.parametrize("field", ["cut_list", "tracks"])
+def test_admin_form_refuses_json_nested_too_deeply(admin_client, admin_user, field):
+    stream = Stream.objects.create(owner=admin_user, title="Deep")
+    data = {
+        "owner": admin_user.id,
+        "stream": stream.id,
+        "order": 1,
+        "title": "Deep",
+        "status": "draft",
+        "tracks": "[]",
+        "cut_list": "{}",
+        "youtube_video_id": "",
+    }
+    data[field] = "[" * 100_000 + "]" * 100_000
+
+    response = admin_client.post(reverse("admin:episodes_episode_add"), data)
+
+    assert response.status_code == 200
+    assert "nested too deeply" in response.content.decode()
+    assert not Episode.objects.filter(title="Deep").exists()
