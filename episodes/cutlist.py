@@ -38,8 +38,8 @@ class CutListLimits:
     max_bytes: int = 1_000_000
     max_inputs: int = 100
     max_sections: int = 2_000
-    max_output_items: int = 500
-    max_overlays: int = 50
+    max_output_items: int = 200
+    max_overlays: int = 20
     max_audio_mixes: int = 16
     max_keyframes: int = 64
 

@@ -151,7 +151,7 @@ def test_twenty_thousand_sections_are_refused_before_rendering():
 
     assert caught.value.problems == [
         "/inputMedia/0/sections: brings the cut list past 2000 sections in all",
-        "/outputTrack: has 20000 items; at most 500 are allowed",
+        "/outputTrack: has 20000 items; at most 200 are allowed",
     ]
 
 
