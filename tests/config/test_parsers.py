@@ -22,3 +22,19 @@ def test_ordinary_json_still_parses(api_client):
     response = api_client.post(reverse("projects-list"), {"title": "Plain"}, format="json")
 
     assert response.status_code == 201
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"title": "Timer", "type": "text_overlay", "config": {"text": "a\x00b"}},
+        {"title": "Timer", "type": "text_overlay", "config": {"key\x00": 1}},
+        {"title": "Timer", "type": "text_overlay", "config": {"list": [[["\x00"]]]}},
+    ],
+)
+def test_nul_characters_in_json_strings_are_a_400_not_a_database_error(api_client, body):
+    # jsonb cannot store \u0000: this was a DataError (500) when the widget was saved.
+    response = api_client.post(reverse("widget-list"), body, format="json")
+
+    assert response.status_code == 400
+    assert "NUL" in response.json()["detail"]
