@@ -158,4 +158,4 @@ class VideoClipViewSet(OwnedQuerysetMixin, mixins.ListModelMixin, mixins.Retriev
     def get_queryset(self):
         queryset = super().get_queryset()
         stream = self.request.query_params.get("stream")
-        return queryset.filter(stream_id=stream) if stream and stream.isdigit() else queryset
+        return queryset.filter(stream_id=stream) if stream and stream.isascii() and stream.isdigit() else queryset

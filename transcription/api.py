@@ -79,7 +79,7 @@ class TranscriptViewSet(OwnedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
         for param, lookup in (("stream", "clip__stream_id"), ("clip", "clip_id")):
             value = self.request.query_params.get(param)
             if value is not None:
-                if not value.isdigit():
+                if not (value.isascii() and value.isdigit()):
                     raise serializers.ValidationError({param: "must be an id"})
                 queryset = queryset.filter(**{lookup: int(value)})
         return queryset
@@ -97,7 +97,7 @@ class TranscriptViewSet(OwnedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
         name = transcript.clip.original_name.rsplit(".", 1)[0]
         return _subtitle_response(transcript_subtitles(transcript, fmt), fmt, name)
 
-    @action(detail=False, methods=["get"], url_path=r"stream/(?P<stream_id>\d+)/(?P<fmt>srt|vtt)")
+    @action(detail=False, methods=["get"], url_path=r"stream/(?P<stream_id>[0-9]+)/(?P<fmt>srt|vtt)")
     def stream(self, request, stream_id=None, fmt=None):
         """The whole stream's subtitles on its timeline (each clip shifted by its start time)."""
         stream = get_object_or_404(Stream, id=stream_id, owner=request.user)

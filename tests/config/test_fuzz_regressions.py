@@ -32,3 +32,32 @@ def test_ingest_with_a_body_that_is_not_an_object_is_a_400(api_client, body):
 
     assert response.status_code == 400
     assert "expected an object" in response.json()["errors"][0]
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        # Unicode digits passed isdigit() and then failed int() (500).
+        ("/api/transcripts/?stream=%C2%B2", 400),
+        ("/api/chat-messages/?stream=%C2%B2", 400),
+        ("/api/clips/?stream=%C2%B2", 200),
+        ("/api/transcripts/stream/%C2%B2/srt/", 404),
+        # PostgreSQL refuses NUL in any text parameter (500).
+        ("/api/chat-messages/?chatter=a%00", 400),
+        ("/api/chat-messages/?search=a%00", 400),
+        ("/api/streams/a%00/", 400),
+    ],
+)
+def test_query_and_path_values_no_view_can_use_are_client_errors(api_client, url, status):
+    assert api_client.get(url).status_code == status
+
+
+def test_admin_search_with_a_nul_is_a_400(admin_client):
+    assert admin_client.get("/admin/streams/stream/?q=a%00").status_code == 400
+
+
+@pytest.mark.anyio
+async def test_a_nul_is_refused_on_the_async_stack_too(async_client):
+    response = await async_client.get("/api/health/?x=%00")
+
+    assert response.status_code == 400 and b"NUL" in response.content
