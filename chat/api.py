@@ -147,7 +147,7 @@ class ChatMessageViewSet(OwnedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
         queryset = super().get_queryset()
         params = self.request.query_params
         if params.get("stream"):
-            if not params["stream"].isdigit():
+            if not (params["stream"].isascii() and params["stream"].isdigit()):
                 raise ValidationError({"stream": "must be a stream id"})
             queryset = queryset.filter(stream_id=int(params["stream"]))
         if params.get("chatter"):

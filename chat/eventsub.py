@@ -160,6 +160,8 @@ def parse_message(envelope: Envelope, body: bytes) -> Message:
         doc = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise EventSubError(400, f"body is not valid JSON: {error}") from None
+    except RecursionError:
+        raise EventSubError(400, "body is not valid JSON: nested too deeply") from None
     if not isinstance(doc, dict):
         raise EventSubError(400, "body must be a JSON object")
     subscription = doc.get("subscription")

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files without a separate server in production
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -173,6 +174,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": env_int("API_PAGE_SIZE", 50),
@@ -297,3 +303,15 @@ RENDER_HEIGHT = env_int("RENDER_HEIGHT", 0) or None
 RENDER_AUDIO_BITRATE = env_str("RENDER_AUDIO_BITRATE")
 RENDER_MODE = env_str("RENDER_MODE", "auto")
 RENDER_SOFT_SUBTITLES = env_bool("RENDER_SOFT_SUBTITLES", True)
+
+# --- Cut list caps (episodes/cutlist.py CutListLimits) --------------------------------------------
+# Each output item and overlay is one ffmpeg input, all open at once: about 27 MB each for 1440p recordings
+# (measured with 2 decoder threads; more cores, more threads, more memory). Long graphs go through a file.
+CUT_LIST_MAX_BYTES = env_int("CUT_LIST_MAX_BYTES", 1_000_000)
+CUT_LIST_MAX_INPUTS = env_int("CUT_LIST_MAX_INPUTS", 100)
+CUT_LIST_MAX_SECTIONS = env_int("CUT_LIST_MAX_SECTIONS", 2_000)  # over all inputs
+CUT_LIST_MAX_OUTPUT_ITEMS = env_int("CUT_LIST_MAX_OUTPUT_ITEMS", 200)
+CUT_LIST_MAX_OVERLAYS = env_int("CUT_LIST_MAX_OVERLAYS", 20)
+CUT_LIST_MAX_AUDIO_MIXES = env_int("CUT_LIST_MAX_AUDIO_MIXES", 16)
+# Per audio mix: each keyframe nests its ffmpeg volume expression one level deeper, and ffmpeg stops near 96.
+CUT_LIST_MAX_KEYFRAMES = env_int("CUT_LIST_MAX_KEYFRAMES", 64)

@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from config.admin_ownership import OwnedAdmin, OwnedTabularInline
 from episodes.admin_actions import RENDER_ACTIONS
+from episodes.forms import EpisodeAdminForm
 from episodes.models import Episode, Project
 from streams.timefmt import format_hms
 
@@ -33,6 +34,7 @@ class ProjectAdmin(OwnedAdmin):
 
 @admin.register(Episode)
 class EpisodeAdmin(OwnedAdmin):
+    form = EpisodeAdminForm
     list_display = ["title", "stream", "order", "status", "length", "youtube_video_id", "updated_at"]
     list_filter = ["status", "stream__series", "owner"]
     search_fields = ["title", "description", "stream__title"]
@@ -48,3 +50,8 @@ class EpisodeAdmin(OwnedAdmin):
     @admin.display(description="duration")
     def length(self, episode):
         return format_hms(episode.duration)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.request_user = request.user
+        return form

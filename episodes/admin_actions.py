@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.http import HttpResponse
 from django.utils.text import slugify
 
+from config.downloads import attachment
 from episodes.cutlist import CutListError, validate_cut_list
 from episodes.services import episode_build_cut_list
 from pipeline.media_access import media_url
@@ -63,7 +64,7 @@ def export_otio(modeladmin, request, queryset):
     response = HttpResponse(
         cut_list_to_otio_json(cut_list, name=episode.title, urls=urls), content_type="application/json"
     )
-    response["Content-Disposition"] = f'attachment; filename="{slugify(episode.title) or "episode"}.otio"'
+    response["Content-Disposition"] = attachment(f"{slugify(episode.title) or 'episode'}.otio")
     return response
 
 

@@ -1,8 +1,9 @@
 from rest_framework import serializers, viewsets
 
 from config.ownership import OwnedPrimaryKeyRelatedField, OwnedQuerysetMixin
-from episodes.cutlist import CutListError, validate_cut_list
+from episodes.cutlist import CutListError
 from episodes.models import Episode, Project
+from episodes.services import cut_list_validate
 from streams.models import Series, Stream
 
 
@@ -41,10 +42,12 @@ class EpisodeSerializer(serializers.ModelSerializer):
         read_only_fields = ["rendered_file", "youtube_video_id", "created_at", "updated_at"]
 
     def validate_cut_list(self, value):
+        """Schema, caps, and only the owner's media (problems named by JSON pointer)."""
         if value in (None, {}):
             return value or {}
+        owner = self.instance.owner if self.instance else self.context["request"].user
         try:
-            validate_cut_list(value)
+            cut_list_validate(document=value, owner=owner)
         except CutListError as error:
             raise serializers.ValidationError(error.problems) from None
         return value

@@ -3,10 +3,17 @@
 Every problem is reported with a JSON-pointer path, all at once, so an editor can fix a document in
 one pass. Frame numbers are at ``frameRate`` (60 when absent); ``endFrame`` is exclusive. An input may
 choose its audio stream with ``audioTrack`` (index among the file's audio streams, 0 when absent).
+
+Sizes are capped (``CutListLimits``): every output item and overlay is one ffmpeg input, so an
+unbounded document would only fail later, at render time, with ``Argument list too long``. Whose media
+a document may name is the caller's question (``unowned_media_problems`` takes the allowed keys).
 """
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -16,6 +23,29 @@ DEFAULT_FRAME_RATE = 60.0
 TRANSITION_TYPES = ("fade", "cut")
 OVERLAY_TYPES = ("alpha", "colorkey")
 OVERLAY_SCALES = ("fit", "none")
+
+
+MAX_KEY_LENGTH = 1024
+# ``http:``, ``file:``, ``concat:``, ``subfile,,start,...:`` ...: anything ffmpeg could read as a protocol.
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.,_-]*:")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class CutListLimits:
+    """Caps on a document's size. Sections count over all inputs; keyframes per audio mix, because each
+    keyframe nests one ``if()`` deeper in the mix's ffmpeg volume expression, which fails past ~96."""
+
+    max_bytes: int = 1_000_000
+    max_inputs: int = 100
+    max_sections: int = 2_000
+    max_output_items: int = 200
+    max_overlays: int = 20
+    max_audio_mixes: int = 16
+    max_keyframes: int = 64
+
+
+DEFAULT_LIMITS = CutListLimits()
 
 
 class CutListError(ValueError):
@@ -104,6 +134,7 @@ class CutList:
 
 @dataclass
 class _Checker:
+    limits: CutListLimits = DEFAULT_LIMITS
     problems: list[str] = field(default_factory=list)
 
     def fail(self, path: str, message: str) -> None:
@@ -138,12 +169,15 @@ class _Checker:
             return False
         return True
 
-    def array(self, value: Any, path: str, min_items: int = 0) -> bool:
+    def array(self, value: Any, path: str, min_items: int = 0, max_items: int | None = None) -> bool:
         if not isinstance(value, list):
             self.fail(path, "must be an array")
             return False
         if len(value) < min_items:
             self.fail(path, f"needs at least {min_items} item(s)")
+            return False
+        if max_items is not None and len(value) > max_items:
+            self.fail(path, f"has {len(value)} items; at most {max_items} are allowed")
             return False
         return True
 
@@ -153,21 +187,55 @@ def _escape(key: str) -> str:
 
 
 def storage_key_problem(location: Any) -> str | None:
-    """Why a storage key is unsafe, or None. Keys are relative POSIX paths without ``..``."""
+    """Why a storage key is unsafe, or None. Keys are relative POSIX paths without ``..``.
+
+    No URL or protocol (``https:``, ``concat:``, ``pipe:``), no leading ``-`` (an ffmpeg option), no
+    backslash or control character: a key names a stored file and nothing else.
+    """
     if not isinstance(location, str) or not location.strip():
         return "must be a non-empty storage key"
+    if len(location) > MAX_KEY_LENGTH:
+        return f"must be at most {MAX_KEY_LENGTH} characters (got {len(location)})"
+    if _CONTROL.search(location):
+        return "must not contain control characters (newline, NUL, ...)"
     if location.startswith(("/", "\\")) or (len(location) > 1 and location[1] == ":"):
         return f"must be a relative storage key, not an absolute path ({location!r})"
-    if ".." in PurePosixPath(location.replace("\\", "/")).parts:
+    if _SCHEME.match(location):
+        return f"must be a storage key, not a URL or protocol ({location!r})"
+    if "\\" in location:
+        return f"must use '/' between folders, not a backslash ({location!r})"
+    if location.startswith("-"):
+        return f"must not start with '-' ({location!r})"
+    if ".." in PurePosixPath(location).parts:
         return f"must not contain '..' ({location!r})"
-    if "\x00" in location:
-        return "must not contain NUL"
     return None
 
 
-def validate_cut_list(document: Any) -> CutList:
+def document_size(document: Any) -> int | None:
+    """Bytes of the document as compact UTF-8 JSON; None when it is not JSON (or nested past recursion)."""
+    try:
+        return len(json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode())
+    except (TypeError, ValueError, RecursionError):
+        return None
+
+
+def unowned_media_problems(cut_list: CutList, allowed: Callable[[str], bool]) -> list[str]:
+    """One problem per input whose key ``allowed(key)`` refuses (someone else's file, or none at all)."""
+    return [
+        f"/inputMedia/{i}/s3Location: {media.location!r} is not one of your recordings, renders or series assets"
+        for i, media in enumerate(cut_list.inputs)
+        if not allowed(media.location)
+    ]
+
+
+def validate_cut_list(document: Any, *, limits: CutListLimits = DEFAULT_LIMITS) -> CutList:
     """Check ``document`` against the 1.0.0 schema and return it as dataclasses, or raise CutListError."""
-    check = _Checker()
+    check = _Checker(limits)
+    size = document_size(document)
+    if size is None:
+        raise CutListError(["/: must be a JSON document"])
+    if size > limits.max_bytes:
+        raise CutListError([f"/: is {size} bytes; at most {limits.max_bytes} are allowed"])
     if not check.obj(
         document,
         "",
@@ -198,9 +266,10 @@ def validate_cut_list(document: Any) -> CutList:
 
 
 def _inputs(check: _Checker, value: Any) -> list[InputMedia | None]:
-    if not check.array(value, "/inputMedia", min_items=1):
+    if not check.array(value, "/inputMedia", min_items=1, max_items=check.limits.max_inputs):
         return []
     inputs: list[InputMedia | None] = []
+    sections_left = check.limits.max_sections
     for i, media in enumerate(value):
         path = f"/inputMedia/{i}"
         if not check.obj(media, path, required={"s3Location", "sections"}, optional={"audioTrack"}):
@@ -214,6 +283,11 @@ def _inputs(check: _Checker, value: Any) -> list[InputMedia | None]:
             check.fail(f"{path}/s3Location", problem)
         sections = []
         if check.array(media["sections"], f"{path}/sections", min_items=1):
+            if len(media["sections"]) > sections_left:
+                check.fail(f"{path}/sections", f"brings the cut list past {check.limits.max_sections} sections in all")
+                inputs.append(None)
+                continue
+            sections_left -= len(media["sections"])
             for j, section in enumerate(media["sections"]):
                 spath = f"{path}/sections/{j}"
                 if not check.obj(section, spath, required={"startFrame", "endFrame"}):
@@ -261,7 +335,7 @@ def _transition(check: _Checker, value: Any, path: str) -> Transition | None:
 
 
 def _output_track(check: _Checker, value: Any, inputs: list[InputMedia | None]) -> list[OutputItem]:
-    if not check.array(value, "/outputTrack", min_items=1):
+    if not check.array(value, "/outputTrack", min_items=1, max_items=check.limits.max_output_items):
         return []
     items = []
     for i, item in enumerate(value):
@@ -283,7 +357,7 @@ def _output_track(check: _Checker, value: Any, inputs: list[InputMedia | None]) 
 
 
 def _overlays(check: _Checker, value: Any, inputs: list[InputMedia | None]) -> list[Overlay]:
-    if not check.array(value, "/overlayTracks"):
+    if not check.array(value, "/overlayTracks", max_items=check.limits.max_overlays):
         return []
     overlays = []
     for i, item in enumerate(value):
@@ -326,7 +400,7 @@ def _overlays(check: _Checker, value: Any, inputs: list[InputMedia | None]) -> l
 
 
 def _audio_mixing(check: _Checker, value: Any) -> list[AudioMix]:
-    if not check.array(value, "/audioMixing"):
+    if not check.array(value, "/audioMixing", max_items=check.limits.max_audio_mixes):
         return []
     mixes = []
     for i, item in enumerate(value):
@@ -336,7 +410,7 @@ def _audio_mixing(check: _Checker, value: Any) -> list[AudioMix]:
         ok = check.integer(item["sourceChannel"], f"{path}/sourceChannel", 0)
         ok = check.integer(item["outputChannel"], f"{path}/outputChannel", 0) and ok
         keyframes = []
-        if check.array(item["keyframes"], f"{path}/keyframes", min_items=1):
+        if check.array(item["keyframes"], f"{path}/keyframes", min_items=1, max_items=check.limits.max_keyframes):
             for j, key in enumerate(item["keyframes"]):
                 kpath = f"{path}/keyframes/{j}"
                 if not check.obj(key, kpath, required={"frame", "volume"}):

@@ -2,17 +2,31 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from episodes.cutlist import CutListError, validate_cut_list
+from episodes.cutlist import CutListError, CutListLimits, validate_cut_list
 from streams.timefmt import format_hms
 
 
+def cut_list_limits() -> CutListLimits:
+    """The caps from settings (``CUT_LIST_MAX_*``)."""
+    return CutListLimits(
+        max_bytes=settings.CUT_LIST_MAX_BYTES,
+        max_inputs=settings.CUT_LIST_MAX_INPUTS,
+        max_sections=settings.CUT_LIST_MAX_SECTIONS,
+        max_output_items=settings.CUT_LIST_MAX_OUTPUT_ITEMS,
+        max_overlays=settings.CUT_LIST_MAX_OVERLAYS,
+        max_audio_mixes=settings.CUT_LIST_MAX_AUDIO_MIXES,
+        max_keyframes=settings.CUT_LIST_MAX_KEYFRAMES,
+    )
+
+
 def validate_cut_list_field(value) -> None:
+    """The schema and the caps; whose media it names needs the owner (``episodes.services.cut_list_validate``)."""
     if value in (None, {}):
         return
     try:
-        validate_cut_list(value)
+        validate_cut_list(value, limits=cut_list_limits())
     except CutListError as error:
-        raise ValidationError(str(error)) from error
+        raise ValidationError(error.problems) from error
 
 
 def validate_tracks(value) -> None:

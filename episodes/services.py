@@ -1,4 +1,5 @@
-"""Episode writes: its cut list from its tracks, and every change of its status."""
+"""Episode writes that span models: its cut list from its tracks, checking a cut list for its owner, and every
+change of its status."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import av
 from django.db import transaction
 from django.utils import timezone
 
-from episodes.cutlist import validate_cut_list
-from episodes.models import Episode
+from episodes.cutlist import CutList, CutListError, unowned_media_problems, validate_cut_list
+from episodes.models import Episode, cut_list_limits
+from episodes.selectors import media_keys_owned
 from episodes.timeline import Asset, ClipRef, episode_cut_list
 from pipeline.media import local_path
 
@@ -20,6 +22,19 @@ def _asset(field_file) -> Asset | None:
     # Assets need no audio (an overlay logo has none), so not ``probe_media``'s recording checks.
     with local_path(field_file) as path, av.open(str(path)) as container:
         return Asset(field_file.name, (container.duration or 0) / 1_000_000)
+
+
+def cut_list_validate(*, document, owner) -> CutList:
+    """The document checked against the schema, the caps, and whose media it names (only the owner's).
+
+    Raises CutListError naming each problem by its JSON pointer.
+    """
+    cut_list = validate_cut_list(document, limits=cut_list_limits())
+    owned = media_keys_owned(owner=owner, keys=(media.location for media in cut_list.inputs))
+    problems = unowned_media_problems(cut_list, owned.__contains__)
+    if problems:
+        raise CutListError(problems)
+    return cut_list
 
 
 def episode_build_cut_list(*, episode: Episode, save: bool = True, with_series_assets: bool = True) -> dict:
@@ -40,7 +55,7 @@ def episode_build_cut_list(*, episode: Episode, save: bool = True, with_series_a
             "overlay": _asset(series.overlay_file),
         }
     document = episode_cut_list(episode.tracks, clips, **assets)
-    validate_cut_list(document)
+    cut_list_validate(document=document, owner=episode.owner)
     if save:
         with transaction.atomic():
             Episode.objects.filter(id=episode.id).update(cut_list=document)

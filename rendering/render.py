@@ -18,6 +18,7 @@ import av
 from episodes.cutlist import CutList, CutListError
 from pipeline.ffmpeg import run_ffmpeg
 from rendering.argv import OutputPreset, build_render_argv
+from rendering.graphfile import graph_in_file
 from rendering.remux import SmartCutError, SourceVideo, find_keyframes, probe_video, write_pieces
 from rendering.smartcut import COPY, REENCODE, SMARTCUT, RenderPlan, plan_render
 from streams.probe import video_streams
@@ -169,14 +170,16 @@ def render_cut_list(
         if plan.mode != REENCODE:
             try:
                 audio = Path(tmp) / "audio.m4a"
-                run_ffmpeg(
-                    build_render_argv(
-                        cut_list, [str(p) for p in paths], str(audio), preset, audio_streams=audio_streams, video=False
-                    ),
-                    duration=total / cut_list.frame_rate,
-                    progress=lambda percent: report(percent * AUDIO_SHARE / 100),
-                    should_stop=should_stop,
+                audio_argv = build_render_argv(
+                    cut_list, [str(p) for p in paths], str(audio), preset, audio_streams=audio_streams, video=False
                 )
+                with graph_in_file(audio_argv) as argv:
+                    run_ffmpeg(
+                        argv,
+                        duration=total / cut_list.frame_rate,
+                        progress=lambda percent: report(percent * AUDIO_SHARE / 100),
+                        should_stop=should_stop,
+                    )
                 write_pieces(
                     plan.pieces,
                     [fact.video for fact in facts],
@@ -201,7 +204,8 @@ def render_cut_list(
                 audio_streams=audio_streams,
                 video_inputs=[fact.video is not None for fact in facts],
             )
-            run_ffmpeg(argv, duration=total / cut_list.frame_rate, progress=report, should_stop=should_stop)
+            with graph_in_file(argv) as argv:
+                run_ffmpeg(argv, duration=total / cut_list.frame_rate, progress=report, should_stop=should_stop)
         os.replace(partial, output)
     report(100.0)
     return RenderResult(plan.mode, plan.reasons, total, plan.encoded_frames if plan.mode != REENCODE else total, output)

@@ -14,7 +14,7 @@ from django.db import transaction
 
 from episodes.cutlist import CutList, CutListError, validate_cut_list
 from episodes.models import Episode
-from episodes.services import episode_set_status
+from episodes.services import cut_list_validate, episode_set_status
 from pipeline.ffmpeg import Cancelled, FFmpegError, run_ffmpeg
 from pipeline.media import local_path, save_output
 from pipeline.models import PipelineRun, RunStatus, StepRun, StepStatus
@@ -23,8 +23,9 @@ from pipeline.services import run_create, run_finish, run_set_status, step_claim
 from rendering.argv import OutputPreset, get_preset
 from rendering.chapters import Chapter, build_chapters, chapter_candidates, ffmetadata
 from rendering.render import missing_media, render_cut_list
-from rendering.subtitles import mux_extras_args, timeline_cues, to_srt
+from rendering.subtitles import cue_tuples, mux_extras_args, timeline_cues
 from transcription.selectors import clip_segments
+from transcription.subtitles import srt as srt_text
 
 log = logging.getLogger(__name__)
 ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.RENDERING)
@@ -65,7 +66,7 @@ def episode_render_start(*, episode: Episode, preset: str | None = None, mode: s
     if not episode.cut_list:
         raise RenderError(f"{episode}: no cut list (build it from the tracks first)")
     try:
-        validate_cut_list(episode.cut_list)
+        cut_list_validate(document=episode.cut_list, owner=episode.owner_id)
     except CutListError as error:
         raise RenderError(f"{episode}: {error}") from error
     with transaction.atomic():
@@ -131,7 +132,8 @@ def _fail(run: PipelineRun, step: StepRun, episode: Episode, message: str) -> No
 
 
 def _render(episode: Episode, preset: OutputPreset, mode: str, progress, cancelled) -> str:
-    cut_list = validate_cut_list(episode.cut_list)
+    # Checked again here: the cut list may have changed (or been stored unchecked) since the render was queued.
+    cut_list = cut_list_validate(document=episode.cut_list, owner=episode.owner_id)
     missing_media(cut_list, lambda index, location: default_storage.exists(location))
     with ExitStack() as stack:
         paths = [
@@ -159,7 +161,7 @@ def _with_extras(episode: Episode, cut_list: CutList, video: Path, tmp: Path, ca
         meta.write_text(ffmetadata(chapters, duration, title=episode.title), encoding="utf-8")
     if cues:
         srt = tmp / "episode.srt"
-        srt.write_text(to_srt(cues), encoding="utf-8")
+        srt.write_text(srt_text(cue_tuples(cues)), encoding="utf-8")
     final = tmp / "final.mp4"
     run_ffmpeg(
         mux_extras_args(

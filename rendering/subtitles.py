@@ -1,5 +1,6 @@
 """Subtitles on an episode's timeline from clip transcripts, shifted and cut by the edit (no Django).
 
+The SRT/WebVTT text itself comes from the one writer, ``transcription.subtitles`` (``cue_tuples`` here).
 Segments are plain dicts ``{start, end, text, words?: [{start, end, word}]}`` in their recording's
 seconds. A segment that straddles a cut keeps only what plays: its words inside the played stretch when
 word timestamps exist, else its text over the clipped time.
@@ -27,6 +28,11 @@ def timeline_cues(cut_list: CutList, transcripts: Mapping[str, Sequence[dict]]) 
     return span_cues(output_spans(cut_list), transcripts)
 
 
+def cue_tuples(cues: Sequence[Cue]) -> list[tuple[float, float, str]]:
+    """Cues as the subtitle writer takes them: ``srt(cue_tuples(cues))``."""
+    return [(cue.start, cue.end, cue.text) for cue in cues]
+
+
 def span_cues(spans: Sequence[Span], transcripts: Mapping[str, Sequence[dict]]) -> list[Cue]:
     cues = []
     for location, segments in transcripts.items():
@@ -49,25 +55,6 @@ def span_cues(spans: Sequence[Span], transcripts: Mapping[str, Sequence[dict]]) 
                 if text:
                     cues.append(Cue(out_start, out_end, text, words))
     return sorted(cues, key=lambda cue: (cue.start, cue.end))
-
-
-def _clock(seconds: float, separator: str) -> str:
-    millis = max(0, round(seconds * 1000))
-    hours, rest = divmod(millis, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}{separator}{rest % 1000:03d}"
-
-
-def to_srt(cues: Sequence[Cue]) -> str:
-    blocks = [
-        f"{n}\n{_clock(cue.start, ',')} --> {_clock(cue.end, ',')}\n{cue.text}\n" for n, cue in enumerate(cues, 1)
-    ]
-    return "\n".join(blocks)
-
-
-def to_webvtt(cues: Sequence[Cue]) -> str:
-    blocks = [f"{_clock(cue.start, '.')} --> {_clock(cue.end, '.')}\n{cue.text.replace('-->', '->')}\n" for cue in cues]
-    return "WEBVTT\n\n" + "\n".join(blocks)
 
 
 def mux_extras_args(

@@ -1,10 +1,11 @@
 from django.db.models import Count
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from config.ownership import OwnedPrimaryKeyRelatedField, OwnedQuerysetMixin
+from config.parsers import JSONParser
 from pipeline.media_access import media_url
 from streams.forms import IngestForm
 from streams.models import Series, Stream, VideoClip
@@ -12,6 +13,9 @@ from streams.services import IngestError
 
 
 class SeriesSerializer(serializers.ModelSerializer):
+    # A list of strings, never null (a form-encoded "null" got past the JSONField to the NOT NULL column).
+    tags = serializers.ListField(child=serializers.CharField(max_length=100), required=False, max_length=100)
+
     class Meta:
         model = Series
         fields = [
@@ -129,6 +133,8 @@ class StreamViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
         201 when every recording went in; 207 when some did and others failed (each in ``failed`` with
         its reason); 400 when none did.
         """
+        if not hasattr(request.data, "get"):
+            return Response({"errors": ["expected an object: {paths, files, title, series}"]}, status=400)
         data = {
             "paths": "\n".join(
                 request.data.getlist("paths") if hasattr(request.data, "getlist") else request.data.get("paths", [])
@@ -168,4 +174,4 @@ class VideoClipViewSet(OwnedQuerysetMixin, mixins.ListModelMixin, mixins.Retriev
     def get_queryset(self):
         queryset = super().get_queryset()
         stream = self.request.query_params.get("stream")
-        return queryset.filter(stream_id=stream) if stream and stream.isdigit() else queryset
+        return queryset.filter(stream_id=stream) if stream and stream.isascii() and stream.isdigit() else queryset

@@ -15,13 +15,13 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.text import get_valid_filename
 
 from pipeline.ffmpeg import FFmpegError
 from pipeline.media import save_output
 from pipeline.models import PipelineRun, RunStatus, StepStatus
 from pipeline.services import run_create, run_finish, run_set_status, step_finish
 from pipeline.workflows import start_stream_processing
+from streams.filenames import stored_file_name
 from streams.models import Series, Stream, VideoClip
 from streams.probe import MediaInfo, ProbeError, probe_media
 from streams.recording_time import recording_time_from_name
@@ -126,7 +126,7 @@ def _probe_all(files: list[Path], progress: ProgressCallback | None) -> tuple[li
 
 
 def _stored_key(stream: Stream, path: Path) -> str:
-    return default_storage.get_available_name(f"streams/{stream.id}/{get_valid_filename(path.name)}")
+    return default_storage.get_available_name(f"streams/{stream.id}/{stored_file_name(path.name)}")
 
 
 def stream_relayout(stream: Stream) -> None:
@@ -193,10 +193,10 @@ def stream_ingest(
 
 def _same_name_notes(added: list[VideoClip]) -> list[str]:
     """Recordings that share a name (or clean to one) are all kept, each under its own storage name: say so."""
-    counts = Counter(get_valid_filename(clip.original_name) for clip in added)
+    counts = Counter(stored_file_name(clip.original_name) for clip in added)
     return [
         f"{count} recordings named {name}: all kept, as clips "
-        + ", ".join(f"#{clip.order}" for clip in added if get_valid_filename(clip.original_name) == name)
+        + ", ".join(f"#{clip.order}" for clip in added if stored_file_name(clip.original_name) == name)
         for name, count in counts.items()
         if count > 1
     ]
@@ -299,7 +299,7 @@ def stream_ingest_chunks(
         raise IngestError(["no chunks given"])
     name = chunk_paths[0].parent.name or "recording"
     with tempfile.TemporaryDirectory(prefix="studio-chunks-") as tmp:
-        joined = Path(tmp) / f"{get_valid_filename(name)}.mp4"
+        joined = Path(tmp) / stored_file_name(f"{name}.mp4")
         try:
             order = concatenate_chunks(chunk_paths, joined)
         except ChunkError as error:

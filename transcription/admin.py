@@ -9,6 +9,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from config.admin_ownership import OwnedAdmin, owned_by
+from config.downloads import attachment
 from pipeline.media_access import media_url
 from pipeline.steps import ANALYSE, PROCESS_STEPS, TRANSCRIBE
 from pipeline.workflows import start_stream_processing
@@ -124,7 +125,7 @@ class TranscriptAdmin(OwnedAdmin):
                 f"unknown subtitle format {fmt!r}; use srt or vtt", status=404, content_type="text/plain"
             )
         response = HttpResponse(write(obj, fmt), content_type=CONTENT_TYPES[fmt])
-        response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+        response["Content-Disposition"] = attachment(f"{name}.{fmt}")
         return response
 
     @admin.action(description="Transcribe the selected clips again", permissions=["change"])

@@ -6,6 +6,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from config.downloads import attachment
 from config.ownership import OwnedPrimaryKeyRelatedField, OwnedQuerysetMixin
 from pipeline.api import PipelineRunSerializer
 from pipeline.steps import PROCESS_STEPS
@@ -63,7 +64,7 @@ class TranscriptSerializer(serializers.ModelSerializer):
 
 def _subtitle_response(body: str, fmt: str, name: str) -> HttpResponse:
     response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    response["Content-Disposition"] = attachment(f"{name}.{fmt}")
     return response
 
 
@@ -79,7 +80,7 @@ class TranscriptViewSet(OwnedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
         for param, lookup in (("stream", "clip__stream_id"), ("clip", "clip_id")):
             value = self.request.query_params.get(param)
             if value is not None:
-                if not value.isdigit():
+                if not (value.isascii() and value.isdigit()):
                     raise serializers.ValidationError({param: "must be an id"})
                 queryset = queryset.filter(**{lookup: int(value)})
         return queryset
@@ -97,7 +98,7 @@ class TranscriptViewSet(OwnedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
         name = transcript.clip.original_name.rsplit(".", 1)[0]
         return _subtitle_response(transcript_subtitles(transcript, fmt), fmt, name)
 
-    @action(detail=False, methods=["get"], url_path=r"stream/(?P<stream_id>\d+)/(?P<fmt>srt|vtt)")
+    @action(detail=False, methods=["get"], url_path=r"stream/(?P<stream_id>[0-9]+)/(?P<fmt>srt|vtt)")
     def stream(self, request, stream_id=None, fmt=None):
         """The whole stream's subtitles on its timeline (each clip shifted by its start time)."""
         stream = get_object_or_404(Stream, id=stream_id, owner=request.user)

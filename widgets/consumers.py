@@ -148,7 +148,7 @@ class WidgetConsumer(AsyncJsonWebsocketConsumer):
     async def decode_json(self, text_data):
         try:
             return await super().decode_json(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deeply to parse
             return None  # answered by receive_json's "not a JSON object" error
 
     async def _subscribe(self, content: dict) -> None:

@@ -177,6 +177,7 @@ def test_chat_notification_becomes_message_fields_stamped_with_event_time():
         ("notification", b"{not json", "not valid JSON"),
         ("notification", b"\xff\xfe", "not valid JSON"),
         ("notification", b"[1, 2]", "must be a JSON object"),
+        ("notification", b'{"event": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested too deeply"),
         ("notification", b'{"event": {}}', "subscription must be an object"),
         ("notification", json.dumps({"subscription": {"type": "x"}}).encode(), "subscription.id"),
         ("notification", doc(), "event must be an object"),

@@ -230,3 +230,14 @@ def test_forged_notification_is_403_and_not_queued(post_eventsub, make_chat_body
     assert response.status_code == 403
     assert b"signature does not match" in response.content
     assert clean_inbox.llen(inbox.INBOX) == 0
+
+
+def test_a_signed_body_nested_too_deeply_is_400_and_nothing_queued(post_eventsub, clean_inbox, db):
+    body = b'{"subscription": {"id": "s", "type": "channel.chat.message"}, "event": ' + b"[" * 100_000
+    body += b"]" * 100_000 + b"}"
+
+    response = post_eventsub(raw=body)
+
+    assert response.status_code == 400
+    assert "nested too deeply" in response.content.decode()
+    assert clean_inbox.llen(inbox.INBOX) == 0

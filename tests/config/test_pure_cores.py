@@ -39,6 +39,7 @@ PURE_MODULES = [
     "rendering.smartcut",
     "rendering.remux",
     "rendering.render",
+    "rendering.graphfile",
     "rendering.chapters",
     "rendering.subtitles",
     "rendering.vertical",

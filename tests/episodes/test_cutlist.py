@@ -4,7 +4,7 @@ import copy
 
 import pytest
 
-from episodes.cutlist import CutListError, validate_cut_list
+from episodes.cutlist import CutListError, CutListLimits, unowned_media_problems, validate_cut_list
 
 VALID = {
     "version": "1.0.0",
@@ -106,3 +106,102 @@ def test_all_problems_are_reported_at_once():
 def test_non_objects_are_rejected(document):
     with pytest.raises(CutListError, match="must be an object"):
         validate_cut_list(document)
+
+
+@pytest.mark.parametrize(
+    ("location", "words"),
+    [
+        ("http://example.com/a.mp4", "not a URL or protocol"),
+        ("https:a.mp4", "not a URL or protocol"),
+        ("file:streams/1/a.mp4", "not a URL or protocol"),
+        ("concat:a.mp4|b.mp4", "not a URL or protocol"),
+        ("subfile,,start,0,end,100,,:a.mp4", "not a URL or protocol"),
+        ("pipe:0", "not a URL or protocol"),
+        ("-i.mp4", "must not start with '-'"),
+        ("streams/1/a\n.mp4", "control characters"),
+        ("streams/1/a\r.mp4", "control characters"),
+        ("streams/1/a\x00.mp4", "control characters"),
+        ("streams\\1\\a.mp4", "backslash"),
+        ("C:/media/a.mp4", "absolute"),
+        ("a" * 1025, "at most 1024 characters"),
+        ("", "non-empty"),
+    ],
+)
+def test_unsafe_storage_keys_are_refused(location, words):
+    with pytest.raises(CutListError) as caught:
+        validate_cut_list(mutated(lambda d: d["inputMedia"][0].update(s3Location=location)))
+
+    assert any(p.startswith("/inputMedia/0/s3Location:") and words in p for p in caught.value.problems), (
+        caught.value.problems
+    )
+
+
+def test_twenty_thousand_sections_are_refused_before_rendering():
+    # This document once passed validation and then died at render time with "Argument list too long".
+    document = {
+        "version": "1.0.0",
+        "inputMedia": [
+            {"s3Location": "a.mp4", "sections": [{"startFrame": i, "endFrame": i + 1} for i in range(20_000)]}
+        ],
+        "outputTrack": [{"mediaIndex": 0, "sectionIndex": i} for i in range(20_000)],
+    }
+
+    with pytest.raises(CutListError) as caught:
+        validate_cut_list(document, limits=CutListLimits(max_bytes=10_000_000))
+
+    assert caught.value.problems == [
+        "/inputMedia/0/sections: brings the cut list past 2000 sections in all",
+        "/outputTrack: has 20000 items; at most 200 are allowed",
+    ]
+
+
+def test_document_size_is_capped_in_bytes():
+    with pytest.raises(CutListError, match=r"/: is \d+ bytes; at most 300 are allowed"):
+        validate_cut_list(VALID, limits=CutListLimits(max_bytes=300))
+
+
+TIGHT = CutListLimits(max_inputs=2, max_sections=2, max_output_items=1, max_overlays=0, max_keyframes=1)
+
+
+@pytest.mark.parametrize(
+    ("change", "pointer", "words"),
+    [
+        (lambda d: None, "/inputMedia", "at most 2"),
+        (lambda d: d["inputMedia"].pop(), "/outputTrack", "at most 1"),
+        (lambda d: d["inputMedia"].pop(), "/overlayTracks", "at most 0"),
+        (
+            lambda d: d["audioMixing"][0]["keyframes"].append({"frame": 9, "volume": 1}),
+            "/audioMixing/0/keyframes",
+            "at most 1",
+        ),
+        (
+            lambda d: (d["inputMedia"].pop(), d["inputMedia"][0]["sections"].append({"startFrame": 0, "endFrame": 5})),
+            "/inputMedia/1/sections",
+            "past 2 sections in all",
+        ),
+    ],
+)
+def test_item_counts_are_capped(change, pointer, words):
+    with pytest.raises(CutListError) as caught:
+        validate_cut_list(mutated(change), limits=TIGHT)
+
+    assert any(p.startswith(pointer + ":") and words in p for p in caught.value.problems), caught.value.problems
+
+
+def test_deeply_nested_documents_are_refused_not_crashed():
+    nested: list = []
+    for _ in range(100_000):
+        nested = [nested]
+
+    with pytest.raises(CutListError, match="must be a JSON document"):
+        validate_cut_list({"version": "1.0.0", "inputMedia": nested, "outputTrack": []})
+
+
+def test_unowned_media_names_each_foreign_input():
+    cut = validate_cut_list(VALID)
+
+    problems = unowned_media_problems(cut, {"streams/1/a.mp4", "series/intro.mov"}.__contains__)
+
+    assert problems == [
+        "/inputMedia/1/s3Location: 'series/outro.mp4' is not one of your recordings, renders or series assets"
+    ]

@@ -133,6 +133,7 @@ def test_cancel_from_the_admin_stops_the_render(transactional_db, celery_worker,
 @pytest.mark.slow
 def test_missing_media_fails_the_run_naming_the_field(transactional_db, celery_worker, user, two_clips):
     stream = make_stream(user, two_clips[:1])
+    stream.clips.update(file="clips/gone.mp4")  # the owner's recording, lost from storage
     cut_list = {
         "version": "1.0.0",
         "frameRate": 30,

@@ -5,8 +5,13 @@ import av
 from episodes.cutlist import validate_cut_list
 from pipeline.ffmpeg import run_ffmpeg
 from rendering.argv import get_preset
-from rendering.subtitles import Cue, burn_in_args, mux_extras_args, timeline_cues, to_srt, to_webvtt
+from rendering.subtitles import Cue, burn_in_args, cue_tuples, mux_extras_args, timeline_cues
 from tests.rendering.render_media import rgb_frames
+from transcription.subtitles import srt, webvtt
+
+
+def to_srt(cues):
+    return srt(cue_tuples(cues))
 
 
 def edit():
@@ -54,13 +59,10 @@ def test_cues_are_shifted_and_cut_by_the_edit():
     assert [(round(a, 6), round(b, 6), w) for a, b, w in cues[0].words] == [(0.2, 1.0, "kept"), (1.1, 2.0, "words")]
 
 
-def test_srt_and_webvtt():
+def test_episode_cues_go_through_the_one_writer():
     cues = [Cue(0, 2.5, "Hello"), Cue(3723.004, 3724, "Later --> now")]
-    assert (
-        to_srt(cues) == "1\n00:00:00,000 --> 00:00:02,500\nHello\n\n2\n01:02:03,004 --> 01:02:04,000\nLater --> now\n"
-    )
-    assert to_webvtt(cues).startswith("WEBVTT\n\n00:00:00.000 --> 00:00:02.500\nHello\n\n01:02:03.004")
-    assert "Later -> now" in to_webvtt(cues)
+    assert to_srt(cues) == "1\n00:00:00,000 --> 00:00:02,500\nHello\n\n2\n01:02:03,004 --> 01:02:04,000\nLater -> now\n"
+    assert webvtt(cue_tuples(cues)).startswith("WEBVTT\n\n00:00:00.000 --> 00:00:02.500\nHello\n\n01:02:03.004")
 
 
 def test_soft_subtitles_muxed_as_mov_text_read_back(make_recording, tmp_path):

@@ -131,6 +131,8 @@ async def test_bad_messages_get_clear_errors_and_the_connection_survives(connect
 
     await socket.send_to(text_data="{not json")
     assert "JSON objects" in (await receive(socket, "ERROR"))["error"]
+    await socket.send_to(text_data="[" * 100_000 + "]" * 100_000)
+    assert "JSON objects" in (await receive(socket, "ERROR"))["error"]
     await socket.send_to(bytes_data=b"\x00\x01")
     assert "not binary" in (await receive(socket, "ERROR"))["error"]
     await socket.send_json_to({"type": "WIDGET_EXPLODE"})
