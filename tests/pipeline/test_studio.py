@@ -23,8 +23,11 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 def _test_services_env(var_dir) -> dict:
-    """The test database and Redis; var_dir only for the logs and beat's schedule."""
-    env = {"DATABASE_URL": worker_database_url(), "REDIS_URL": settings.REDIS_URL, "STUDIO_VAR_DIR": str(var_dir)}
+    """The test database, and the test Redis on a database of its own, so that the session's worker never takes
+    studio's tasks (whose files are under var_dir) nor studio's worker the session's; var_dir for the media,
+    logs and beat's schedule."""
+    redis_url = f"{settings.REDIS_URL}{'&' if '?' in settings.REDIS_URL else '?'}db=7"
+    env = {"DATABASE_URL": worker_database_url(), "REDIS_URL": redis_url, "STUDIO_VAR_DIR": str(var_dir)}
     return {**os.environ, **env}
 
 
