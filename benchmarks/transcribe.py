@@ -13,12 +13,21 @@ and prints the ratio speech-only / whole file (target <= 0.35), the real-time fa
 available (openai-whisper needs ``--openai-model``: a checkpoint path or a model name, as nothing is
 bundled for it), and the word error rate of the default model on the committed speech sample.
 
-    python benchmarks/transcribe.py [--minutes 8] [--repeat 1] [--openai-model PATH]
+Then, against the tool a user would pick instead (``--peer-minutes``, default 36; 0 skips it): a recording
+of varied synthetic speech (``espeak-ng``, four voices, sentences drawn from a small grammar, about 120
+utterances between gaps of room noise), transcribed by the project's transcribe step (speech spans from
+the analysis, packed windows) and by faster-whisper's batched pipeline with its own Silero VAD, with the
+same tiny.en model, int8, batch 8, word timestamps and initial prompt. Prints both times, the ratio
+(target <= 1.0) and both word error rates (target: the project's equal or lower).
+
+    python benchmarks/transcribe.py [--minutes 8] [--repeat 1] [--openai-model PATH] [--peer-minutes 36]
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -121,12 +130,109 @@ def compare(engine: Engine, wav: Path, duration: float, repeat: int) -> dict:
     }
 
 
+GRAMMAR = {
+    "open": ["Honestly,", "So,", "Okay,", "Well,", "Believe it or not,", "Last week,", "Listen,", ""],
+    "subject": [
+        "the new boss", "my teammate", "this weapon", "the final level", "our base", "the shop keeper",
+        "that dragon", "the speedrun route", "my old keyboard", "the chat", "the developer", "this puzzle",
+        "the map", "the engine", "the borrow checker", "the compiler", "the database", "my cat", "the storm",
+        "the castle gate",
+    ],
+    "verb": [
+        "destroyed", "helped", "confused", "surprised", "blocked", "ignored", "rebuilt", "found", "broke",
+        "saved", "followed", "attacked", "opened", "moved", "repaired", "changed",
+    ],
+    "object": [
+        "the whole team", "every player", "my save file", "the northern bridge", "a hidden treasure",
+        "the last checkpoint", "three goblins", "the river crossing", "our plan", "the red door",
+        "the garden wall", "my character", "the village market", "a secret tunnel", "the training room",
+        "the frozen lake",
+    ],
+    "tail": [
+        "yesterday evening", "before the update", "in the second round", "without any warning",
+        "after midnight", "during the tournament", "right at the end", "on the hardest difficulty",
+        "for no reason at all", "while we were talking", "in less than a minute", "near the old tower",
+    ],
+}
+VOICES = ["en-us", "en-gb", "en-us+m3", "en-us+f2"]
+PROMPT = "Let's play, streamed on December 02, 2026."  # what the transcribe step passes: title and date
+
+
+def sentence(rng: np.random.Generator) -> str:
+    words = [rng.choice(GRAMMAR[part]) for part in ("open", "subject", "verb", "object", "tail")]
+    text = " ".join(word for word in words if word) + "."
+    return text[0].upper() + text[1:]
+
+
+def spoken(text: str, voice: str, speed: int, tmp: Path) -> np.ndarray:
+    wav = tmp / "utterance.wav"
+    subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(wav), text], check=True)
+    return np.concatenate([chunk.astype(np.float32) / 32768 for chunk in pcm_chunks(wav)]) * 0.5
+
+
+def varied_recording(minutes: float, seed: int = 11) -> tuple[np.ndarray, str, int]:
+    """Utterances of one to four sentences in four voices at varied speeds, 1.5-25 s of room noise apart."""
+    rng = np.random.default_rng(seed)
+    parts, texts, at = [room(2.0, rng, bleed=False)], [], 2.0
+    with tempfile.TemporaryDirectory() as tmp:
+        while at < minutes * 60 - 40:
+            text = " ".join(sentence(rng) for _ in range(rng.integers(1, 5)))
+            audio = spoken(text, rng.choice(VOICES), int(rng.integers(150, 190)), Path(tmp))
+            gap = float(rng.choice([rng.uniform(1.5, 4), rng.uniform(4, 25)]))
+            parts += [audio, room(gap, rng, bleed=False)]
+            texts.append(text)
+            at += len(audio) / SAMPLE_RATE + gap
+    return np.concatenate(parts), " ".join(texts), len(texts)
+
+
+def peer_vad(engine, audio: np.ndarray) -> tuple[float, str]:
+    """faster-whisper's batched pipeline with its built-in Silero VAD: what a user would run instead."""
+    started = time.perf_counter()
+    found, _ = engine.batched.transcribe(
+        audio, batch_size=engine.batch_size, word_timestamps=True, vad_filter=True, language="en",
+        initial_prompt=PROMPT,
+    )
+    text = " ".join(segment.text for segment in found)
+    return time.perf_counter() - started, text
+
+
+def compare_with_peer(minutes: float, repeat: int, device: str) -> None:
+    if not shutil.which("espeak-ng"):
+        print("peer comparison skipped: it speaks its recording with espeak-ng (apt-get install espeak-ng)")
+        return
+    audio, expected, utterances = varied_recording(minutes)
+    engine = get_engine("faster-whisper", "", device)
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = Path(tmp) / "recording.wav"
+        write_wav(wav, audio)
+        scan = scan_audio(wav)  # the analysis step, which runs whether or not anything is transcribed
+        ranges = clip_ranges(scan.speech, scan.duration)
+        ours = peer = float("inf")
+        for _ in range(repeat):  # interleaved: other load on the machine hits both alike
+            started = time.perf_counter()
+            _, segments = engine.segments(audio, ranges=ranges, pauses=scan.pauses, initial_prompt=PROMPT,
+                                          language="en")
+            ours_text = " ".join(segment.text for segment in segments)
+            ours = min(ours, time.perf_counter() - started)
+            elapsed, peer_text = peer_vad(engine, audio)
+            peer = min(peer, elapsed)
+    duration = len(audio) / SAMPLE_RATE
+    print(f"varied speech: {duration / 60:.0f} min, {utterances} utterances (espeak-ng), "
+          f"{Path(engine.model_name).name}, {engine.device}, batch {engine.batch_size}, word timestamps")
+    print(f"  project transcribe step (speech spans, packed): {ours:7.2f} s   "
+          f"WER {word_error_rate(expected, ours_text):.3f}")
+    print(f"  faster-whisper batched + Silero VAD:             {peer:7.2f} s   "
+          f"WER {word_error_rate(expected, peer_text):.3f}")
+    print(f"  RATIO project / faster-whisper VAD = {ours / peer:.2f}   (target <= 1.0, at equal or lower WER)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=1, help="best of N for each timing")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--openai-model", help="openai-whisper checkpoint path or model name (none is bundled)")
+    parser.add_argument("--peer-minutes", type=float, default=36, help="0 skips the faster-whisper VAD comparison")
     args = parser.parse_args()
 
     engines = [("faster-whisper", "")] + ([("openai-whisper", args.openai_model)] if args.openai_model else [])
@@ -143,6 +249,8 @@ def main() -> None:
         print(f"{name}: WER on samples/speech.ogg (speech only): {word_error_rate(SPEECH_TEXT, text):.3f}")
     if not args.openai_model:
         print("openai-whisper: skipped, no checkpoint bundled (pass --openai-model PATH or a model name)")
+    if args.peer_minutes:
+        compare_with_peer(args.peer_minutes, args.repeat, args.device)
 
 
 def run_engines(engines, audio: np.ndarray, args) -> None:

@@ -124,7 +124,8 @@ def pack_ranges(
     Whisper reads 30 s at a time and pads a shorter input with silence to 30 s, so a 10 s range sent
     alone costs as much as 30 s of audio; packed, a stream's speech fills its windows. The ``gap`` of
     silence after each range keeps words of different ranges apart, and a second of it lets the model
-    end its sentence there.
+    end its sentence there. The last range of a window needs no room for its gap: Whisper pads a
+    window with silence, and a full one ends where a long recording's window would.
 
     A range that does not fit in the space left is cut in the middle of the last of its ``pauses``
     (short silences between phrases, where no word is said) that lets its first part fill the window,
@@ -138,7 +139,7 @@ def pack_ranges(
     pending = deque(sorted(ranges))
     while pending:
         start, end = pending.popleft()
-        room = window - gap - used
+        room = window - used
         if end - start <= room + 1e-9:
             group.append(Piece(start, end, round(offset, 3)))
             offset += (end - start) + gap
@@ -149,8 +150,8 @@ def pack_ranges(
             group.append(Piece(start, cut, round(offset, 3)))
             offset += (cut - start) + gap
             pending.appendleft((cut, end))
-        elif end - start > window - gap + 1e-9:  # too long for any window, no pause: equal pieces
-            pending.extendleft(reversed(split_long([(start, end)], window - gap)))
+        elif end - start > window + 1e-9:  # too long for any window, no pause: equal pieces
+            pending.extendleft(reversed(split_long([(start, end)], window)))
             continue
         else:
             pending.appendleft((start, end))

@@ -31,6 +31,7 @@ PURE_MODULES = [
     "streams.analysis.mp4",
     "streams.analysis.thumbnails",
     "transcription.ranges",
+    "transcription.sentences",
     "transcription.subtitles",
     "transcription.wer",
     "transcription.engines",

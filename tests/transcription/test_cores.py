@@ -184,3 +184,11 @@ def test_cores_import_without_django():
         "assert 'django' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_last_range_of_a_window_needs_no_room_for_its_gap():
+    # 10 s + 1 s gap, then 18.5 s: fits the 30 s window exactly (Whisper pads the rest with silence)
+    windows = pack_ranges([(0.0, 10.0), (20.0, 38.5)], gap=1.0)
+    assert [[(p.start, p.end, p.offset) for p in w.pieces] for w in windows] == [[(0.0, 10.0, 0.0), (20.0, 38.5, 11.0)]]
+    # ...while 19.5 s does not, and with no pause to cut at it starts the next window
+    assert len(pack_ranges([(0.0, 10.0), (20.0, 39.5)], gap=1.0)) == 2

@@ -57,7 +57,10 @@ def test_a_talk_that_overflows_a_window_is_cut_at_a_pause_and_no_word_is_lost(
     ranges = clip_ranges([tuple(span) for span in analysis.speech], analysis.duration)
     assert len(ranges) == 2 and len(analysis.pauses) == 6  # 3 between the 4 sentences of each talk
     packed = []
-    monkeypatch.setattr(engines, "pack_ranges", lambda *a, **kw: packed.append(pack_ranges(*a, **kw)) or packed[-1])
+    # (25 s windows: two padded talks and a gap, 29.6 s, would fit Whisper's 30 s whole)
+    monkeypatch.setattr(
+        engines, "pack_ranges", lambda *a, **kw: packed.append(pack_ranges(*a, window=25.0, **kw)) or packed[-1]
+    )
 
     transcript = transcript_create(clip_id=clip.id)
 
