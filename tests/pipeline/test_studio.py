@@ -11,7 +11,6 @@ import uuid
 
 import psutil
 import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from config import embedded
@@ -23,12 +22,11 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 def _test_services_env(var_dir) -> dict:
-    """The test database, and the test Redis on a database of its own, so that the session's worker never takes
-    studio's tasks (whose files are under var_dir) nor studio's worker the session's; var_dir for the media,
-    logs and beat's schedule."""
-    redis_url = f"{settings.REDIS_URL}{'&' if '?' in settings.REDIS_URL else '?'}db=7"
-    env = {"DATABASE_URL": worker_database_url(), "REDIS_URL": redis_url, "STUDIO_VAR_DIR": str(var_dir)}
-    return {**os.environ, **env}
+    """The test database, and a Redis of studio's own under ``var_dir`` (started by studio, stopped by it or by
+    the ``var_dir`` fixture): on the session's Redis, the session's worker would take studio's tasks, whose
+    files it cannot see, and studio's worker the session's."""
+    env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
+    return {**env, "DATABASE_URL": worker_database_url(), "STUDIO_VAR_DIR": str(var_dir)}
 
 
 def _studio(env: dict, *argv: str) -> subprocess.Popen:
@@ -89,10 +87,10 @@ def _kill(studio: subprocess.Popen, children: list[psutil.Process]) -> None:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
-def test_a_signal_stops_the_web_server_worker_and_beat(tmp_path, sig):
+def test_a_signal_stops_the_web_server_worker_and_beat(var_dir, sig):
     get_user_model().objects.create_superuser("boss", "boss@example.com", "pw-boss-1")
     port = _free_port()
-    studio = _studio(_test_services_env(tmp_path / "var"), "--port", str(port))
+    studio = _studio(_test_services_env(var_dir), "--port", str(port))
     children = []
     try:
         children = _serving(studio, port)
@@ -113,7 +111,7 @@ def test_a_signal_stops_the_web_server_worker_and_beat(tmp_path, sig):
     # A later run says how to set a new admin password instead of printing one.
     assert "`manage.py changepassword boss` sets a new one" in out and "Created admin user" not in out
     # The children's output went to log files, each request logged once; the terminal shows none of it.
-    logs = tmp_path / "var" / "log"
+    logs = var_dir / "log"
     assert str(logs / "web.log") in out
     assert (logs / "web.log").read_text().count(f"GET {probe}") == 1
     assert "celery@" not in out + err and "HTTP GET" not in out + err and "studio@" in (logs / "worker.log").read_text()
@@ -121,9 +119,9 @@ def test_a_signal_stops_the_web_server_worker_and_beat(tmp_path, sig):
         assert "superuser privileges" not in (logs / "worker.log").read_text()
 
 
-def test_children_die_with_a_killed_supervisor(tmp_path):
+def test_children_die_with_a_killed_supervisor(var_dir):
     port = _free_port()
-    studio = _studio(_test_services_env(tmp_path / "var"), "--port", str(port))
+    studio = _studio(_test_services_env(var_dir), "--port", str(port))
     children = []
     try:
         children = _serving(studio, port)
@@ -160,10 +158,10 @@ def test_it_stops_the_embedded_servers_it_started_and_says_which_keep_running(va
     assert embedded_traces(var_dir) == []
 
 
-def test_demo_ingests_processes_and_prints_the_transcript(tmp_path):
+def test_demo_ingests_processes_and_prints_the_transcript(var_dir):
     result = subprocess.run(
         [sys.executable, "manage.py", "studio", "--demo", "--exit"],
-        cwd=ROOT, env=_test_services_env(tmp_path / "var"), capture_output=True, text=True, timeout=600,
+        cwd=ROOT, env=_test_services_env(var_dir), capture_output=True, text=True, timeout=600,
     )
 
     assert result.returncode == 0, result.stderr[-3000:]
