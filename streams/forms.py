@@ -4,8 +4,8 @@ from pathlib import Path
 
 from django import forms
 from django.conf import settings
+from django.utils.text import get_valid_filename
 
-from streams.filenames import stored_file_name
 from streams.services import IngestReport, stream_ingest
 
 
@@ -92,6 +92,6 @@ class IngestForm(forms.Form):
 
 def upload_target(folder: Path, index: int, name: str) -> Path:
     """A folder of its own per upload: two uploads with one name (or names that clean to one) both survive."""
-    target = folder / str(index) / stored_file_name(name)
+    target = folder / str(index) / get_valid_filename(name)
     target.parent.mkdir()
     return target
