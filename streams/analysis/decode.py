@@ -13,6 +13,7 @@ MP4 is read by ``streams.analysis.mp4``, which walks its sample table instead of
 
 from __future__ import annotations
 
+import os
 import threading
 import wave
 from collections.abc import Callable, Iterator
@@ -26,8 +27,10 @@ import av
 import av.logging
 import numpy as np
 
+from streams.analysis import split
 from streams.analysis.levels import LevelMeter
 from streams.analysis.mp4 import AudioTrack, TruncatedTrack, open_audio_track
+from streams.analysis.resample import SAMPLE_DTYPES, MonoResampler, joined_planes
 from streams.analysis.silence import DEFAULT_MIN_PAUSE, DEFAULT_THRESHOLD_DB, SilenceDetector, speech_spans
 
 SAMPLE_RATE = 16_000
@@ -60,58 +63,6 @@ def _libav_errors():
         av.logging.set_level(previous)
 
 
-class _MonoResampler:
-    """Blocks of decoded audio (any format, layout and rate) in, int16 mono at ``rate`` out.
-
-    One libavfilter graph (aresample, aformat) per input format; it keeps the filter's state between
-    blocks, so block boundaries leave no seam.
-    """
-
-    def __init__(self, rate: int) -> None:
-        self.rate = rate
-        self._graph: av.filter.Graph | None = None
-        self._key: tuple[str, str, int] | None = None
-
-    def convert(self, samples: np.ndarray, key: tuple[str, str, int]) -> list[np.ndarray]:
-        out = self.finish() if key != self._key else []
-        if self._graph is None:
-            self._graph, self._key = self._build(*key), key
-        sample_format, layout, rate = key
-        block = av.AudioFrame.from_ndarray(samples, format=sample_format, layout=layout)
-        block.sample_rate = rate
-        self._graph.push(block)
-        return out + self._pull()
-
-    def finish(self) -> list[np.ndarray]:
-        if self._graph is None:
-            return []
-        self._graph.push(None)
-        out = self._pull()
-        self._graph = self._key = None
-        return out
-
-    def _build(self, sample_format: str, layout: str, rate: int) -> av.filter.Graph:
-        graph = av.filter.Graph()
-        source = graph.add_abuffer(format=sample_format, sample_rate=rate, layout=layout, time_base=f"1/{rate}")
-        resample = graph.add("aresample", str(self.rate))
-        mono = graph.add("aformat", "sample_fmts=s16:channel_layouts=mono")
-        sink = graph.add("abuffersink")
-        source.link_to(resample)
-        resample.link_to(mono)
-        mono.link_to(sink)
-        graph.configure()
-        return graph
-
-    def _pull(self) -> list[np.ndarray]:
-        out = []
-        while True:
-            try:
-                frame = self._graph.pull()
-            except (av.error.BlockingIOError, av.error.EOFError):
-                return out
-            out.append(frame.to_ndarray().reshape(-1))
-
-
 class _DamageLog:
     """Damaged packets are skipped (as ffmpeg does) and named in ``warnings``, the first few one by one."""
 
@@ -131,11 +82,6 @@ class _DamageLog:
 
 # What the frame sources yield: a decoded frame and the part of it the track plays, samples [first, last)
 Played = tuple[av.AudioFrame, int, int]
-
-SAMPLE_DTYPES = {
-    "u8": np.uint8, "s16": np.int16, "s32": np.int32, "s64": np.int64, "flt": np.float32, "dbl": np.float64,
-}
-
 
 def _container_frames(path: Path | str, track: int, warnings: list[str]) -> Iterator[Played]:
     """The track read by libavformat (any container), each frame cut where the container ends the track."""
@@ -230,7 +176,7 @@ def _blocks(
         frame_key = (frame.format.name, frame.layout.name, frame.sample_rate)
         if frame_key != key:
             if pending:
-                yield _joined_planes(pending), key
+                yield joined_planes(pending), key
                 pending, pending_samples = [], 0
             key, dtype = frame_key, SAMPLE_DTYPES[frame.format.packed.name]
             width = 1 if frame.format.is_planar else frame.layout.nb_channels
@@ -238,15 +184,10 @@ def _blocks(
         pending.append([np.frombuffer(plane, dtype, count)[first * width : last * width] for plane in frame.planes])
         pending_samples += last - first
         if pending_samples >= chunk_seconds * frame.sample_rate:
-            yield _joined_planes(pending), key
+            yield joined_planes(pending), key
             pending, pending_samples = [], 0
     if pending:
-        yield _joined_planes(pending), key
-
-
-def _joined_planes(frames: list[list[np.ndarray]]) -> np.ndarray:
-    """(planes, samples): the frames' planes laid end to end, plane by plane."""
-    return np.stack([np.concatenate(plane) for plane in zip(*frames, strict=True)])
+        yield joined_planes(pending), key
 
 
 def _read_ahead(items: Iterator[T], depth: int = 4) -> Iterator[T]:
@@ -313,7 +254,7 @@ def pcm_chunks(
     """
     warnings = [] if warnings is None else warnings
     with _libav_errors():
-        resampler = _MonoResampler(sample_rate)
+        resampler = MonoResampler(sample_rate)
         try:
             for block, key in _read_ahead(_blocks(path, track, chunk_seconds, warnings)):
                 yield from _joined(resampler.convert(block, key))
@@ -355,28 +296,33 @@ def scan_audio(
     wav_path: Path | str | None = None,
     expected_duration: float | None = None,
     progress: Callable[[float], None] | None = None,
+    processes: int | None = None,
 ) -> AudioScan:
     """Decode ``track`` once: silences, speech spans, the pauses inside them (silences from ``min_pause``
     up to ``min_silence``), loudness per second, peaks, and optionally the WAV.
 
     ``expected_duration`` (the probed clip length) turns a track that stops early into an
-    ``AudioDecodeError``: ffmpeg skips undecodable packets of a damaged file without failing.
+    ``AudioDecodeError``: ffmpeg skips undecodable packets of a damaged file without failing. A long MP4
+    AAC track is decoded in parts by up to ``processes`` processes at once (default: the cores this
+    process may use, at most 4), with the same result (``split``).
     """
-    detector = SilenceDetector(SAMPLE_RATE, threshold_db=threshold_db, min_duration=min_silence, min_pause=min_pause)
-    meter = LevelMeter(SAMPLE_RATE)
     warnings: list[str] = []
-    sink = _open_wav(wav_path) if wav_path else None
-    try:
-        for chunk in pcm_chunks(path, track=track, warnings=warnings):
-            detector.feed(chunk)
-            meter.feed(chunk)
-            if sink is not None:
-                sink.writeframesraw(chunk.tobytes())
-            if progress and expected_duration:
-                progress(min(100.0, detector.duration / expected_duration * 100))
-    finally:
-        if sink is not None:
-            sink.close()
+    mp4_track = open_audio_track(path, track)
+    parts = mp4_track and split.scan_in_parts(
+        mp4_track,
+        processes=default_processes() if processes is None else processes,
+        threshold_db=threshold_db,
+        min_silence=min_silence,
+        min_pause=min_pause,
+        wav_path=wav_path,
+        progress=progress,
+    )
+    if parts:
+        detector, meter = parts.detector, parts.meter
+    else:
+        detector, meter = _scan_in_one_pass(
+            path, track, threshold_db, min_silence, min_pause, wav_path, expected_duration, progress, warnings
+        )
     duration = detector.duration
     detail = f": {'; '.join(warnings[:3])}" if warnings else ""
     if duration == 0:
@@ -401,6 +347,32 @@ def scan_audio(
         wav_bytes=detector.position * 2,
         warnings=warnings,
     )
+
+
+def default_processes() -> int:
+    """The cores this process may run on, at most 4 (past that, parts are too short to pay for the fork)."""
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(4, usable))
+
+
+def _scan_in_one_pass(
+    path, track, threshold_db, min_silence, min_pause, wav_path, expected_duration, progress, warnings
+) -> tuple[SilenceDetector, LevelMeter]:
+    detector = SilenceDetector(SAMPLE_RATE, threshold_db=threshold_db, min_duration=min_silence, min_pause=min_pause)
+    meter = LevelMeter(SAMPLE_RATE)
+    sink = _open_wav(wav_path) if wav_path else None
+    try:
+        for chunk in pcm_chunks(path, track=track, warnings=warnings):
+            detector.feed(chunk)
+            meter.feed(chunk)
+            if sink is not None:
+                sink.writeframesraw(chunk.tobytes())
+            if progress and expected_duration:
+                progress(min(100.0, detector.duration / expected_duration * 100))
+    finally:
+        if sink is not None:
+            sink.close()
+    return detector, meter
 
 
 def _open_wav(path: Path | str) -> wave.Wave_write:

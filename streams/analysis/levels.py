@@ -67,6 +67,21 @@ class LevelMeter:
         self._counts = [np.concatenate(self._counts)]
         return self._sums[0], self._peaks[0], self._counts[0]
 
+    def blocks(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each block's sum of squares, peak and sample count so far: what ``joined`` puts together."""
+        return self._flush()
+
+    @classmethod
+    def joined(cls, sample_rate: int, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], **options) -> LevelMeter:
+        """One meter from the ``blocks()`` of meters fed consecutive parts of a recording, each part but the
+        last a whole number of blocks long."""
+        meter = cls(sample_rate, **options)
+        for sums, peaks, counts in parts:
+            meter._sums.append(sums)
+            meter._peaks.append(peaks)
+            meter._counts.append(counts)
+        return meter
+
     def loudness_db(self) -> list[float]:
         """RMS loudness in dBFS per second (the last second may be partial), 0.01 dB precision."""
         sums, _, counts = self._flush()

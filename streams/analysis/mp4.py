@@ -62,17 +62,19 @@ class AudioTrack:
         skip = round(self.skip * rate / self.timescale)
         return skip, None if self.length is None else round(self.length * rate / self.timescale)
 
-    def packets(self) -> Iterator[bytes]:
-        """The track's packets in order; raises ``TruncatedTrack`` where the file ends early."""
+    def packets(self, start: int = 0, stop: int | None = None) -> Iterator[bytes]:
+        """The track's packets ``start`` to ``stop`` (exclusive) in order; raises ``TruncatedTrack`` where the
+        file ends early. Packets before ``start`` are skipped by their sizes, unread."""
+        stop = self.sample_count if stop is None else min(stop, self.sample_count)
         fd = os.open(self.path, os.O_RDONLY)
         try:
-            yield from self._packets(fd)
+            yield from self._packets(fd, start, stop)
         finally:
             os.close(fd)
 
-    def _packets(self, fd: int) -> Iterator[bytes]:
+    def _packets(self, fd: int, start: int, stop: int) -> Iterator[bytes]:
         sizes = _sample_sizes(fd, self.sizes)
-        remaining = self.sample_count
+        index, remaining = 0, self.sample_count
         chunks = zip(_chunk_offsets(fd, self.chunk_offsets), _samples_per_chunk(fd, self.chunk_runs), strict=False)
         for offset, per_chunk in chunks:  # the runs go on for ever: the offsets say how many chunks there are
             in_chunk = min(per_chunk, remaining)
@@ -80,13 +82,18 @@ class AudioTrack:
             batch: list[int] = []
             batch_bytes = 0
             for size in itertools.islice(sizes, in_chunk):
+                if index < start or index >= stop:
+                    offset += size if index < start else 0
+                    index += 1
+                    continue
+                index += 1
                 batch.append(size)
                 batch_bytes += size
                 if batch_bytes >= READ_BYTES:
                     yield from _read_packets(fd, offset, batch)
                     offset, batch, batch_bytes = offset + batch_bytes, [], 0
             yield from _read_packets(fd, offset, batch)
-            if not remaining:
+            if not remaining or index >= stop:
                 return
 
 

@@ -10,6 +10,7 @@ Pure numpy, fed chunk by chunk, so memory stays flat however long the recording 
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -49,6 +50,7 @@ class SilenceDetector:
         amplitude: float | None = None,
         min_duration: float = 1.0,
         min_pause: float | None = None,
+        start: int = 0,
     ):
         if sample_rate <= 0:
             raise ValueError(f"sample_rate must be positive, got {sample_rate}")
@@ -64,7 +66,9 @@ class SilenceDetector:
         pause_samples = math.ceil(min_pause * sample_rate - 1e-9) if min_pause else self.silence_samples
         self.min_samples = max(1, min(pause_samples, self.silence_samples))  # the shortest run kept
         self.pauses: list[Interval] = []  # filled by finish()
-        self.position = 0  # samples consumed so far
+        self.start = start  # the recording's sample this detector's first sample is (a part of a recording)
+        self.position = start  # the next sample to come
+        self.first_loud: int | None = None  # the first sample at or above the threshold
         self._open_start: int | None = None  # start of a silent run still going at the end of the last chunk
         self._runs: list[tuple[int, int]] = []
 
@@ -87,6 +91,8 @@ class SilenceDetector:
             ends = np.concatenate((ends, [count]))
         offset = self.position
         self.position += count
+        if self.first_loud is None and not silent.all():
+            self.first_loud = offset + int(np.argmin(silent))
 
         if self._open_start is not None and not silent[0]:
             self._close(self._open_start, offset)
@@ -135,7 +141,29 @@ class SilenceDetector:
 
     @property
     def duration(self) -> float:
-        return self.position / self.sample_rate
+        return (self.position - self.start) / self.sample_rate
+
+    @classmethod
+    def joined(cls, parts: list[SilenceDetector]) -> SilenceDetector:
+        """Detectors fed consecutive parts of one recording (each made with ``start`` = where its part begins)
+        as the one detector fed the whole of it, ready for ``finish()``: a silent run crossing a boundary is
+        joined, and kept if the whole run is long enough even when neither piece was."""
+        whole = copy.copy(parts[0])
+        runs: list[tuple[int, int]] = []
+        carry: int | None = None  # a silent run still going at the end of the last part
+        for part in parts:
+            part_runs = list(part._runs)
+            if carry is not None:
+                if part.first_loud is None:  # silent all through: the run goes on
+                    continue
+                part_runs = [run for run in part_runs if run[0] != part.start]  # its piece of the run
+                if part.first_loud - carry >= whole.min_samples:
+                    runs.append((carry, part.first_loud))
+            runs += part_runs
+            carry = part._open_start
+        whole._runs, whole._open_start, whole.position = runs, carry, parts[-1].position
+        whole.first_loud = next((part.first_loud for part in parts if part.first_loud is not None), None)
+        return whole
 
 
 def detect_silences(
