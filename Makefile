@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo run test lint browser clean-var
+.PHONY: install demo run test lint browser distro-ffmpeg clean-var
 
 install: $(STAMP)
 
