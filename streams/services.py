@@ -290,7 +290,8 @@ def stream_ingest_chunks(
     """A browser recording uploaded as numbered WebM chunks: joined into one MP4, then ingested.
 
     Missing, duplicate or unnumbered chunks raise ``IngestError`` naming them (nothing is stored);
-    chunks that merely arrived out of order are sorted and their numbers returned.
+    chunks that merely arrived out of order are sorted and their numbers returned; a jump in chunks'
+    carried-on timestamps is kept and named in the report's notes.
     """
     from rendering.chunks import ChunkError, concatenate_chunks
 
@@ -309,4 +310,9 @@ def stream_ingest_chunks(
         report = stream_ingest(
             owner=owner, paths=[joined], title=title, series_name=series_name, progress=progress, process=process
         )
+    report.notes += [
+        f"chunk {number}: {missing:.3f} s of the recording missing before it (kept as a held frame, so later "
+        "chunks stay on time)"
+        for number, missing in order.gaps
+    ]
     return report, list(order.out_of_order)

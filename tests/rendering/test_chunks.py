@@ -97,3 +97,52 @@ def test_a_header_less_first_chunk_is_refused(tmp_path):
     second.write_bytes(b"\x00more")
     with pytest.raises(ChunkError, match="chunk 0 has no WebM header"):
         concatenate_chunks([first, second], tmp_path / "out.mp4")
+
+
+def segments(ffmpeg, folder, *, reset: bool, seconds: int = 20, drop: int | None = None):
+    """A recording cut by ffmpeg's segment muxer into 5 s self-contained WebM chunks (as live recorders do);
+    ``drop`` removes that chunk and renumbers the rest, leaving a real gap in the timestamps."""
+    folder.mkdir()
+    subprocess.run(
+        [
+            ffmpeg, "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=size=160x90:rate=30:duration={seconds}",
+            "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}:sample_rate=48000",
+            "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "300k", "-g", "30",
+            "-c:a", "libopus", "-f", "segment", "-segment_time", "5", "-reset_timestamps", "1" if reset else "0",
+            str(folder / "chunk%d.webm"),
+        ],
+        check=True,
+    )
+    paths = sorted(folder.glob("chunk*.webm"), key=lambda path: int(path.stem[5:]))
+    if drop is not None:
+        paths[drop].unlink()
+        later = [path.rename(folder / f"chunk{index}.webm") for index, path in enumerate(paths[drop + 1 :], drop)]
+        paths = paths[:drop] + later
+    return paths
+
+
+def duration_and_frames(path):
+    with av.open(str(path)) as container:
+        return container.duration / 1e6, sum(1 for _ in container.decode(video=0))
+
+
+@pytest.mark.parametrize("reset", [True, False], ids=["timestamps-restart", "timestamps-carry-on"])
+def test_self_contained_segments_join_to_the_recordings_true_length(ffmpeg, tmp_path, reset):
+    paths = segments(ffmpeg, tmp_path / "chunks", reset=reset)
+
+    order = concatenate_chunks(paths, tmp_path / "joined.mp4")
+
+    seconds, frames = duration_and_frames(tmp_path / "joined.mp4")
+    assert abs(seconds - 20) < 0.1 and frames == 600  # carrying on, this was 41 s with repeated frames
+    assert order.gaps == ()
+
+
+def test_a_jump_in_carried_on_timestamps_is_a_gap_kept_on_the_clock_and_reported(ffmpeg, tmp_path):
+    paths = segments(ffmpeg, tmp_path / "chunks", reset=False, drop=2)  # 10-15 s never arrived
+
+    order = concatenate_chunks(paths, tmp_path / "joined.mp4")
+
+    [(number, missing)] = order.gaps
+    assert number == 2 and abs(missing - 5) < 0.3
+    seconds, frames = duration_and_frames(tmp_path / "joined.mp4")
+    assert abs(seconds - 20) < 0.1 and frames == 450  # chunk 3 still plays at 15 s: chat stays in sync

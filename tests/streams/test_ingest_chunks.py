@@ -1,12 +1,14 @@
 """A browser recording uploaded as WebM chunks is joined into one MP4 and ingested as one clip."""
 
+import re
+
 import av
 import pytest
 from django.core.management import CommandError, call_command
 
 from streams.models import Stream
 from streams.services import stream_ingest_chunks
-from tests.rendering.test_chunks import webm
+from tests.rendering.test_chunks import segments, webm
 
 pytestmark = pytest.mark.django_db
 
@@ -42,3 +44,14 @@ def test_ingest_command_with_chunks_reports_a_missing_one_and_stores_nothing(use
         call_command("ingest", str(chunk_dir), "--chunks", "--stream", "Gap")
 
     assert not Stream.objects.exists()
+
+
+def test_a_gap_in_carried_on_chunk_timestamps_is_kept_and_named_in_the_report(user, ffmpeg, tmp_path):
+    chunks = segments(ffmpeg, tmp_path / "live", reset=False, drop=2)
+
+    report, _ = stream_ingest_chunks(owner=user, chunks=chunks, title="Recorded live", process=False)
+
+    assert report.stream.clips.get().duration == pytest.approx(20.0, abs=0.1)
+    [note] = report.notes
+    missing = re.match(r"chunk 2: ([0-9.]+) s of the recording missing", note)
+    assert missing and float(missing.group(1)) == pytest.approx(5.0, abs=0.3), note
