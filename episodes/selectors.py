@@ -1,4 +1,5 @@
-"""Reads about episodes that need care: which stored media a user may put in a cut list."""
+"""Reads about episodes that need care: which stored media a user may put in a cut list; which series an
+episode belongs to."""
 
 from __future__ import annotations
 
@@ -24,3 +25,12 @@ def media_keys_owned(*, owner, keys: Iterable[str]) -> set[str]:
     for row in series.values_list(*assets):
         owned |= set(row)
     return owned & keys
+
+
+def episode_series(episode: Episode) -> Series | None:
+    """The one series an episode takes its intro, outro, overlay and publishing templates from: its project's,
+    else its stream's. Everything that needs an episode's series asks here, so a render and an upload can
+    never follow two different series."""
+    if episode.project_id and episode.project.series_id:
+        return episode.project.series
+    return episode.stream.series

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from episodes.cutlist import CutList, CutListError, unowned_media_problems, validate_cut_list
 from episodes.models import Episode, cut_list_limits
-from episodes.selectors import media_keys_owned
+from episodes.selectors import episode_series, media_keys_owned
 from episodes.timeline import Asset, ClipRef, episode_cut_list
 from pipeline.media import local_path
 
@@ -46,7 +46,7 @@ def episode_build_cut_list(*, episode: Episode, save: bool = True, with_series_a
         ClipRef(clip.file.name, clip.start_time, clip.duration, clip.frame_rate)
         for clip in episode.stream.clips.order_by("order")
     ]
-    series = episode.stream.series or (episode.project.series if episode.project else None)
+    series = episode_series(episode)
     assets = {}
     if series and with_series_assets:
         assets = {

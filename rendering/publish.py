@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from episodes.models import Episode
+from episodes.selectors import episode_series
 from episodes.services import episode_set_status
 from rendering.archive import ArchiveError, archive_file, s3_client, transfer_config
 from rendering.models import ArchivedFile, YouTubeCredential, YouTubeUpload
@@ -102,7 +103,7 @@ def episode_youtube_metadata(
     """The videos.insert body from the episode and its series' templates; raises PublishError on bad input."""
     if privacy_status not in PRIVACY_STATUSES:
         raise PublishError(f"privacy_status: {privacy_status!r} is not one of {', '.join(PRIVACY_STATUSES)}")
-    series = _series(episode)
+    series = episode_series(episode)
     stream = episode.stream
     if chapters is None and episode.cut_list:
         # The same chapters the render wrote into the MP4 (edit boundaries), unless the caller names others.
@@ -150,7 +151,7 @@ def episode_publish_start(
     if not episode.rendered_file.storage.exists(episode.rendered_file.name):
         raise PublishError(f"rendered_file: {episode.rendered_file.name} is missing from storage")
     metadata = episode_youtube_metadata(episode=episode, privacy_status=privacy_status, chapters=chapters)
-    series = _series(episode)
+    series = episode_series(episode)
     fresh = {
         "status": Upload.PENDING,
         "file_name": episode.rendered_file.name,
@@ -286,12 +287,6 @@ def _save(upload: YouTubeUpload, **fields) -> None:
     for name, value in fields.items():
         setattr(upload, name, value)
     upload.save(update_fields=[*fields, "updated_at"])
-
-
-def _series(episode: Episode):
-    if episode.project_id and episode.project.series_id:
-        return episode.project.series
-    return episode.stream.series
 
 
 # --- archive --------------------------------------------------------------------------------------

@@ -9,11 +9,12 @@ from django.contrib.messages.storage.fallback import FallbackStorage
 from django.test import RequestFactory
 
 from episodes.admin_actions import export_otio, render_episodes
-from episodes.models import Episode
+from episodes.models import Episode, Project
 from episodes.services import episode_build_cut_list
 from pipeline.media import save_output
 from pipeline.models import PipelineRun, RunStatus, StepStatus
 from pipeline.services import run_create
+from rendering.publish import episode_youtube_metadata
 from rendering.services import (
     RenderError,
     episode_chapters,
@@ -240,3 +241,25 @@ def test_rendered_episode_carries_chapters_from_its_sections(db, user, make_reco
     # the same chapters go into the YouTube description
     described = [(chapter.start, chapter.title) for chapter in episode_chapters(episode=episode)]
     assert format_chapters(described) == "0:00 Part 1\n0:11 Part 2\n0:22 Part 3"
+
+
+def test_a_render_and_an_upload_take_the_same_series_when_project_and_stream_differ(
+    db, user, two_clips, make_recording
+):
+    recorded_in = Series.objects.create(owner=user, name="Fridays", episode_description_template="FRIDAYS {summary}")
+    recorded_in.intro_file.name = save_output(make_recording("a.mp4", seconds=1, offset=3), "series/intro/a.mp4")
+    recorded_in.save()
+    published_as = Series.objects.create(owner=user, name="Season 2", episode_description_template="S2 {summary}")
+    published_as.intro_file.name = save_output(make_recording("b.mp4", seconds=1, offset=5), "series/intro/b.mp4")
+    published_as.save()
+    project = Project.objects.create(owner=user, title="Season 2 cuts", series=published_as)
+    stream = make_stream(user, two_clips, series=recorded_in)
+    episode = Episode.objects.create(
+        owner=user, stream=stream, project=project, title="Ep", tracks=[{"start": 0.5, "end": 3.5}], description="x"
+    )
+
+    document = episode_build_cut_list(episode=episode)
+    metadata = episode_youtube_metadata(episode=episode, privacy_status="private")
+
+    assert document["inputMedia"][document["outputTrack"][0]["mediaIndex"]]["s3Location"] == "series/intro/b.mp4"
+    assert metadata["snippet"]["description"].startswith("S2 x")  # the stream's series gave its intro before
