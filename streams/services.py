@@ -21,6 +21,7 @@ from pipeline.media import save_output
 from pipeline.models import PipelineRun, RunStatus, StepStatus
 from pipeline.services import run_create, run_finish, run_set_status, step_finish
 from pipeline.workflows import start_stream_processing
+from streams.chunks import ChunkError, concatenate_chunks
 from streams.filenames import stored_file_name
 from streams.models import Series, Stream, VideoClip
 from streams.probe import MediaInfo, ProbeError, probe_media
@@ -293,8 +294,6 @@ def stream_ingest_chunks(
     chunks that merely arrived out of order are sorted and their numbers returned; a jump in chunks'
     carried-on timestamps is kept and named in the report's notes.
     """
-    from rendering.chunks import ChunkError, concatenate_chunks
-
     chunk_paths = [Path(chunk) for chunk in chunks]
     if not chunk_paths:
         raise IngestError(["no chunks given"])

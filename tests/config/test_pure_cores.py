@@ -44,7 +44,7 @@ PURE_MODULES = [
     "rendering.chapters",
     "rendering.subtitles",
     "rendering.vertical",
-    "rendering.chunks",
+    "streams.chunks",
     "rendering.otio",
     "episodes.timeline",
 ]

@@ -200,7 +200,7 @@ def test_source_sized_preset_needs_the_source_size():
 def test_pure_cores_import_without_django():
     code = (
         "import sys; import rendering.argv, rendering.smartcut, rendering.remux, rendering.render, "
-        "rendering.chapters, rendering.subtitles, rendering.vertical, rendering.chunks, rendering.otio; "
+        "rendering.chapters, rendering.subtitles, rendering.vertical, streams.chunks, rendering.otio; "
         "assert not [m for m in sys.modules if m.startswith('django')], 'django imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 
 from streams.models import Stream
 from streams.services import stream_ingest_chunks
-from tests.rendering.test_chunks import segments, webm
+from tests.streams.test_chunks import segments, webm
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import subprocess
 import av
 import pytest
 
-from rendering.chunks import ChunkError, concatenate_chunks, order_chunks
+from streams.chunks import ChunkError, concatenate_chunks, order_chunks
 
 
 def webm(ffmpeg, path, seconds, offset=0):
