@@ -214,16 +214,16 @@ def scan_in_parts(
         try:
             parts = [_part(track, layout, starts, 0, wav_fd, threshold_db, min_silence, min_pause, progress)]
         except Unsplittable:
-            parts = None
+            return None  # the other parts are stopped below: one pass follows
         results = [_collect(pid, read_fd) for pid, read_fd in children]
         children = []
-        if parts is None or any(result is None for result in results):
+        if any(result is None for result in results):
             return None
         parts += results
         if wav_fd is not None:
             os.pwrite(wav_fd, _wav_header(parts[-1].end), 0)
     finally:
-        for pid, read_fd in children:  # only when this process's own part was interrupted (a time limit)
+        for pid, read_fd in children:  # this process's part failed or was interrupted (a time limit)
             os.kill(pid, signal.SIGKILL)
             _collect(pid, read_fd)
         if wav_fd is not None:

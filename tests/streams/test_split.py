@@ -94,3 +94,18 @@ def test_level_meters_of_whole_blocks_join_into_the_meter_of_the_whole():
     joined = LevelMeter.joined(16_000, [first.blocks(), second.blocks()])
 
     assert joined.loudness_db() == whole.loudness_db() and joined.peaks() == whole.peaks()
+
+
+@pytest.mark.parametrize("where", [0.3, 0.8], ids=["this-process-part", "forked-part"])
+def test_a_damaged_part_falls_back_to_one_pass_which_names_the_damage(talk, monkeypatch, where):
+    monkeypatch.setattr(split, "MIN_SECONDS", 10.0)
+    data = bytearray(talk.read_bytes())
+    start = int(len(data) * where)
+    for index in range(start, start + 3000):
+        data[index] = (index * 151) % 251
+    talk.write_bytes(bytes(data))
+    track = mp4.open_audio_track(talk, 0)
+
+    assert split.scan_in_parts(track, processes=2, threshold_db=-48, min_silence=1.0, min_pause=None) is None
+    scan = scan_audio(talk, processes=2)
+    assert scan.warnings and all("skipped a damaged packet" in text for text in scan.warnings)
