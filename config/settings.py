@@ -273,6 +273,7 @@ S3_ENDPOINT_URL = env_str("S3_ENDPOINT_URL") or None
 S3_REGION_NAME = env_str("S3_REGION_NAME") or None
 S3_ACCESS_KEY_ID = env_str("S3_ACCESS_KEY_ID") or None
 S3_SECRET_ACCESS_KEY = env_str("S3_SECRET_ACCESS_KEY") or None
+S3_ADDRESSING_STYLE = env_str("S3_ADDRESSING_STYLE", "auto")  # auto | path | virtual
 S3_INGEST_ALLOWED_BUCKETS = env_list("S3_INGEST_ALLOWED_BUCKETS", [])
 S3_PRESIGNED_SECONDS = env_int("S3_PRESIGNED_SECONDS", 15 * 60)  # probing reads the object over a signed URL
 

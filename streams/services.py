@@ -254,21 +254,28 @@ def _store(owner, title, series_name, probed: list[_Probed], stored_keys: list[s
                 original_path=str(item.path),
                 size_bytes=info.size_bytes,
                 recorded_at=item.recorded_at,
-                duration=info.duration,
-                format_name=info.format_name,
-                bit_rate=info.bit_rate,
-                video_codec=info.video_codec,
-                width=info.width,
-                height=info.height,
-                frame_rate=info.frame_rate,
-                audio_tracks=info.audio_tracks_json(),
-                media_streams=list(info.streams),
+                **probed_clip_fields(info),
             )
         )
     stream_relayout(stream)
     for clip in added:
         clip.refresh_from_db()
     return stream, skipped, added
+
+
+def probed_clip_fields(info: MediaInfo) -> dict:
+    """A clip's columns that come from probing its recording."""
+    return {
+        "duration": info.duration,
+        "format_name": info.format_name,
+        "bit_rate": info.bit_rate,
+        "video_codec": info.video_codec,
+        "width": info.width,
+        "height": info.height,
+        "frame_rate": info.frame_rate,
+        "audio_tracks": info.audio_tracks_json(),
+        "media_streams": list(info.streams),
+    }
 
 
 def _record_run(owner, stream: Stream, added: list[VideoClip], problems: list[str]) -> PipelineRun:
