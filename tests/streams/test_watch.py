@@ -3,6 +3,7 @@
 import io
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -173,3 +174,47 @@ def test_folders_from_settings_and_bad_arguments(user, obs, place, settings, tmp
         call_command("watch", str(obs), "--once", "--owner", "nobody")
     with pytest.raises(CommandError, match="--settle must not be negative"):
         call_command("watch", str(obs), "--once", "--settle", "-1")
+
+
+def wait_for(condition, timeout: float = 60.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_loop_waits_for_the_writer_to_close_the_file_and_stops_cleanly_on_ctrl_c(user, obs, place, make_video):
+    from django.conf import settings
+
+    from tests.conftest import ROOT, worker_database_url
+
+    env = {**os.environ, "DATABASE_URL": worker_database_url(), "REDIS_URL": settings.REDIS_URL}
+    argv = [sys.executable, "manage.py", "watch", str(obs), "--owner", user.username, "--no-process"]
+    argv += ["--interval", "0.2", "--settle", "0.5"]
+    watcher = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    ingested = WatchedFile.objects.filter(owner=user, status="ingested")
+    try:
+        place("2024-05-01 20-00-00.mp4")
+        assert wait_for(lambda: ingested.count() == 1)
+        data = make_video("watch-2.0.mp4").read_bytes()
+        recording = obs / "2024-05-01 20-00-03.mp4"
+        with open(recording, "wb") as recorder:
+            recorder.write(data[: len(data) // 2])
+            recorder.flush()
+            time.sleep(1.0)  # older than the settle time: only the open handle keeps it waiting
+            place("2024-05-01 23-00-00.mp4")
+            assert wait_for(lambda: ingested.count() == 2)  # a scan that saw the half-written file settled
+            assert not WatchedFile.objects.filter(path=str(recording)).exists()
+            recorder.write(data[len(data) // 2 :])
+        assert wait_for(lambda: ingested.filter(path=str(recording)).exists())
+    finally:
+        watcher.send_signal(signal.SIGINT)
+        output, _ = watcher.communicate(timeout=30)
+
+    assert watcher.returncode == 0 and "Stopped." in output and "Traceback" not in output
+    assert output.count("ingested ") >= 3
+    stream = Stream.objects.get(owner=user, clips__original_name="2024-05-01 20-00-03.mp4")
+    assert stream.clips.count() == 2  # the closed file joined its session's stream
