@@ -16,7 +16,6 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -45,6 +44,7 @@ from streams.services import (
     ProgressCallback,
     _lock_stream_title,
     probed_clip_fields,
+    stored_key,
     stream_relayout,
 )
 from streams.tasks import fetch_remote_clips
@@ -192,13 +192,9 @@ def _store(owner, title, series_name, probed, *, into: Stream | None) -> tuple[S
     if stream is None:
         default_title = f"Stream {timezone.localtime(probed[0][2]):%Y-%m-%d %H:%M}"
         stream = Stream.objects.create(owner=owner, title=title or default_title, series=series)
-    taken = set(stream.clips.values_list("file", flat=True))
     added = []
     for item, info, recorded_at in probed:
-        key = default_storage.get_available_name(f"streams/{stream.id}/{stored_file_name(item.name)}")
-        while key in taken:  # reserved by another object of this ingest, not yet in storage
-            key = default_storage.get_available_name(f"streams/{stream.id}/{len(taken)}-{stored_file_name(item.name)}")
-        taken.add(key)
+        key = stored_key(stream, item.name)
         added.append(
             VideoClip.objects.create(
                 stream=stream,

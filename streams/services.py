@@ -127,8 +127,16 @@ def _probe_all(files: list[Path], progress: ProgressCallback | None) -> tuple[li
     return probed, problems
 
 
-def _stored_key(stream: Stream, path: Path) -> str:
-    return default_storage.get_available_name(f"streams/{stream.id}/{stored_file_name(path.name)}")
+def stored_key(stream: Stream, name: str) -> str:
+    """A free storage key for a recording of ``stream``: free in storage and not reserved by one of its clips
+    (an S3 source's clip holds its key before the io queue has fetched the file into it)."""
+    reserved = set(stream.clips.values_list("file", flat=True))
+    key = default_storage.get_available_name(f"streams/{stream.id}/{stored_file_name(name)}")
+    number = 1
+    while key in reserved:
+        number += 1
+        key = default_storage.get_available_name(f"streams/{stream.id}/{number}-{stored_file_name(name)}")
+    return key
 
 
 def stream_relayout(stream: Stream) -> None:
@@ -241,7 +249,7 @@ def _store(owner, title, series_name, probed: list[_Probed], stored_keys: list[s
         if (str(item.path), item.info.size_bytes) in known:
             skipped.append(f"{item.path.name}: already in this stream")
             continue
-        key = _stored_key(stream, item.path)
+        key = stored_key(stream, item.path.name)
         save_output(item.path, key)
         stored_keys.append(key)
         info = item.info

@@ -218,3 +218,59 @@ def test_the_admin_form_takes_an_s3_source(admin_client, admin_user, recordings)
     stream = Stream.objects.get(owner=admin_user)
     assert stream.clips.count() == 3
     assert answer.redirect_chain[-1][0].endswith(f"/admin/streams/stream/{stream.id}/change/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_on_the_io_queue_fetches_what_the_command_ingested(user, recordings, s3_server):
+    from django.conf import settings
+
+    from tests.conftest import start_worker, stop_worker, wait_for_queues
+
+    client, bucket, objects = recordings
+    s3_env = {
+        "S3_ENDPOINT_URL": s3_server,
+        "S3_REGION_NAME": "us-east-1",
+        "S3_ACCESS_KEY_ID": "test",
+        "S3_SECRET_ACCESS_KEY": "test",
+        "S3_ADDRESSING_STYLE": "path",
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+    }
+    worker = start_worker(queues="io", name="s3-io", extra_env=s3_env)
+    try:
+        wait_for_queues(["io"])
+        out, err = io.StringIO(), io.StringIO()
+        call_command(
+            "ingest", f"s3://{bucket}/vods/", "--user", user.username, "--no-process", "--wait", stdout=out, stderr=err
+        )
+    finally:
+        stop_worker(worker)
+
+    assert "Fetching 3 object(s) on the io queue" in out.getvalue()
+    assert "completed" in out.getvalue()
+    clips = VideoClip.objects.filter(stream__owner=user)
+    assert clips.count() == 3
+    for clip in clips:
+        with default_storage.open(clip.file.name, "rb") as stored:
+            assert stored.read() == objects[clip.source_url.split("/", 3)[3]]
+
+
+def test_same_named_objects_and_a_local_ingest_before_the_fetch_each_keep_their_own_file(user, s3, make_video):
+    from streams.services import stream_ingest
+
+    client, bucket = s3
+    first, second = make_video("s3-src.mp4").read_bytes(), make_video("s3-other.mp4", seconds=3).read_bytes()
+    client.put_object(Bucket=bucket, Key="cams/a/2024-05-01 20-00-00.mp4", Body=first)
+    client.put_object(Bucket=bucket, Key="cams/b/2024-05-01 20-00-00.mp4", Body=second)
+    report = stream_ingest_s3(owner=user, url=f"s3://{bucket}/cams/", title="Two cams")
+    local = make_video("2024-05-01 20-00-00.mp4", seconds=1)
+
+    stream_ingest(owner=user, paths=[local], title="Two cams", process=False)  # before the fetch
+    remote_clips_fetch(run_id=report.run.id, process=False)
+
+    clips = list(Stream.objects.get(owner=user, title="Two cams").clips.all())
+    assert len({clip.file.name for clip in clips}) == 3
+    expected = {"": local.read_bytes(), "a": first, "b": second}
+    for clip in clips:
+        camera = clip.source_url.split("/")[-2] if clip.source_url else ""
+        with default_storage.open(clip.file.name, "rb") as stored:
+            assert stored.read() == expected[camera]

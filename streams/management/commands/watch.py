@@ -3,6 +3,7 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from tqdm import tqdm
 
 from streams.management.commands._owner import resolve_owner
@@ -53,10 +54,15 @@ class Command(BaseCommand):
         bar = tqdm(unit="file", desc="ingested", disable=None)
         try:
             while True:
-                report = watcher.scan()
-                bar.update(len(report.ingested))
-                bar.set_postfix_str(f"waiting for {len(report.waiting)}")
-                self._show(report)
+                try:
+                    report = watcher.scan()
+                except Exception:  # noqa: BLE001  (the database or storage is away for a moment: keep watching)
+                    log.exception("scan failed; trying again in %g s", interval)
+                    connection.close()  # a fresh connection next time, should the old one be broken
+                else:
+                    bar.update(len(report.ingested))
+                    bar.set_postfix_str(f"waiting for {len(report.waiting)}")
+                    self._show(report)
                 time.sleep(interval)
         except KeyboardInterrupt:
             self.stdout.write("Stopped.")
