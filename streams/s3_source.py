@@ -85,11 +85,14 @@ def _explain(error: Exception, where: str) -> S3SourceError:
     return S3SourceError(f"{where}: cannot reach the S3 service ({error})")
 
 
-def list_objects(client, location: S3Location) -> list[S3Object]:
+def list_objects(client, location: S3Location, *, page_size: int = 1000) -> list[S3Object]:
     """Every object under the prefix (all pages), in key order; folder markers left out."""
     found = []
+    pages = client.get_paginator("list_objects_v2").paginate(
+        Bucket=location.bucket, Prefix=location.prefix, PaginationConfig={"PageSize": page_size}
+    )
     try:
-        for page in client.get_paginator("list_objects_v2").paginate(Bucket=location.bucket, Prefix=location.prefix):
+        for page in pages:
             for item in page.get("Contents", []):
                 if item["Key"].endswith("/"):
                     continue

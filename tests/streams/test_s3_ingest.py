@@ -199,6 +199,8 @@ def test_the_api_takes_an_s3_source_for_allowed_buckets_only(user, api_client, r
 
     bad = api_client.post(url, {"paths": [f"s3://{bucket}/nothing-here/"]}, format="json")
     assert bad.status_code == 400 and "nothing with a media extension" in str(bad.json())
+    malformed = api_client.post(url, {"paths": ["s3://Not_A_Bucket/x"]}, format="json")
+    assert malformed.status_code == 400 and "'Not_A_Bucket' is not a valid bucket name" in str(malformed.json())
     mixed = api_client.post(url, {"paths": [f"s3://{bucket}/vods/", "/tmp/x.mp4"]}, format="json")
     assert mixed.status_code == 400 and "ingested alone" in str(mixed.json())
 
@@ -274,3 +276,25 @@ def test_same_named_objects_and_a_local_ingest_before_the_fetch_each_keep_their_
         camera = clip.source_url.split("/")[-2] if clip.source_url else ""
         with default_storage.open(clip.file.name, "rb") as stored:
             assert stored.read() == expected[camera]
+
+
+def test_listing_follows_every_page(recordings):
+    from streams.s3_source import S3Location, list_objects
+
+    client, bucket, objects = recordings
+    keys = [item.key for item in list_objects(client, S3Location(bucket, "vods/"), page_size=2)]
+
+    assert keys == sorted(key for key in objects if key.startswith("vods/"))
+
+
+def test_an_object_ffmpeg_cannot_read_over_http_is_downloaded_and_probed(user, recordings, monkeypatch):
+    """Some S3-compatible servers refuse ranged reads from signed URLs: the object is then fetched to probe it."""
+    import streams.s3_ingest
+
+    client, bucket, _ = recordings
+    monkeypatch.setattr(streams.s3_ingest, "presigned_get", lambda *args, **kwargs: "http://127.0.0.1:9/refused")
+
+    report = stream_ingest_s3(owner=user, url=f"s3://{bucket}/vods/")
+
+    assert len(report.added) == 3 and not report.problems
+    assert report.added[0].duration == pytest.approx(2.0, abs=0.1)
