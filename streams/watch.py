@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -91,25 +91,21 @@ class FolderWatcher:
         settle: float | None = None,
         gap: float | None = None,
         process: bool = True,
-        clock: Callable[[], float] = time.monotonic,
-        wall_clock: Callable[[], float] = time.time,
     ):
         self.owner = owner
         self.folders = [Path(folder).expanduser().resolve() for folder in folders]
         self.settler = Settler(settle=settings.WATCH_SETTLE_SECONDS if settle is None else settle)
         self.gap = settings.WATCH_SESSION_GAP if gap is None else gap
         self.process = process
-        self.clock, self.wall_clock = clock, wall_clock
 
-    def scan(self, *, on_ingest: Callable[[list[str]], None] | None = None) -> ScanReport:
-        """One pass: settle, probe, group and ingest what is finished. ``on_ingest`` hears each group's paths
-        just before its ingest starts (the benchmark times it)."""
+    def scan(self) -> ScanReport:
+        """One pass: settle, probe, group and ingest what is finished."""
         report = ScanReport()
         seen = _media_files(self.folders)
         versions = WatchedFile.objects.filter(owner=self.owner, path__in=list(seen))
         known = {(path, size, mtime) for path, size, mtime in versions.values_list("path", "size_bytes", "mtime_ns")}
         fresh = {path: state for path, state in seen.items() if (path, state.size, state.mtime_ns) not in known}
-        settled = self.settler.ready(fresh, now=self.clock(), wall_now=self.wall_clock())
+        settled = self.settler.ready(fresh, now=time.monotonic(), wall_now=time.time())
         writing = open_for_writing(settled)
         report.writers_known = writing is not None
         ready = [path for path in settled if not writing or path not in writing]
@@ -122,8 +118,6 @@ class FolderWatcher:
         found = [r for r, _ in recordings.values()]
         placements = group_sessions(found, self._sessions(found), gap=self.gap)
         for placement in placements:
-            if on_ingest:
-                on_ingest(list(placement.keys))
             self._ingest(placement, recordings, report)
         return report
 
@@ -149,6 +143,8 @@ class FolderWatcher:
 
     def _without_duplicates(self, ready: list[str], fresh: dict[str, FileState], report: ScanReport) -> list[str]:
         """Leave out a changed file that was already ingested and a remux of a recording already in (or coming in)."""
+        if not ready:
+            return []
         ingested = dict(
             WatchedFile.objects.filter(owner=self.owner, status=WatchedFile.Status.INGESTED).values_list(
                 "path", "stream_id"
