@@ -260,6 +260,22 @@ LOGGING = {
 # --- Ingest ---------------------------------------------------------------------------------------
 # Folders whose files non-superusers may ingest by server path (admin form and API).
 INGEST_ALLOWED_DIRS = env_list("INGEST_ALLOWED_DIRS", [str(VAR_DIR / "inbox"), str(BASE_DIR / "samples")])
+# Watch folders (`manage.py watch`): a file is finished once its size and mtime stay the same this long and no
+# process has it open for writing; recordings further apart than WATCH_SESSION_GAP start a new stream.
+WATCH_FOLDERS = env_list("WATCH_FOLDERS", [])
+WATCH_OWNER = env_str("WATCH_OWNER")  # username; empty: the first superuser
+WATCH_SETTLE_SECONDS = env_float("WATCH_SETTLE_SECONDS", 5.0)
+WATCH_POLL_SECONDS = env_float("WATCH_POLL_SECONDS", 2.0)
+WATCH_SESSION_GAP = env_float("WATCH_SESSION_GAP", 30 * 60)
+# S3-compatible sources (`manage.py ingest s3://bucket/prefix`; AWS S3, Cloudflare R2, MinIO: R2 and MinIO are
+# an endpoint URL). Non-superusers may ingest only from the buckets listed in S3_INGEST_ALLOWED_BUCKETS.
+S3_ENDPOINT_URL = env_str("S3_ENDPOINT_URL") or None
+S3_REGION_NAME = env_str("S3_REGION_NAME") or None
+S3_ACCESS_KEY_ID = env_str("S3_ACCESS_KEY_ID") or None
+S3_SECRET_ACCESS_KEY = env_str("S3_SECRET_ACCESS_KEY") or None
+S3_ADDRESSING_STYLE = env_str("S3_ADDRESSING_STYLE", "auto")  # auto | path | virtual
+S3_INGEST_ALLOWED_BUCKETS = env_list("S3_INGEST_ALLOWED_BUCKETS", [])
+S3_PRESIGNED_SECONDS = env_int("S3_PRESIGNED_SECONDS", 15 * 60)  # probing reads the object over a signed URL
 
 # --- Publishing: YouTube uploads and the S3 archive (rendering app) --------------------------------
 # A refresh token for installations with one channel; per-user tokens (encrypted) take precedence.

@@ -5,7 +5,7 @@ from django.urls import path, reverse
 
 from config.admin_ownership import OwnedAdmin, OwnedTabularInline
 from streams.forms import IngestForm
-from streams.models import Series, Stream, VideoClip
+from streams.models import Series, Stream, VideoClip, WatchedFile
 from streams.services import IngestError, IngestReport
 from streams.timefmt import format_hms
 from transcription.admin import reprocess_streams
@@ -132,6 +132,8 @@ class VideoClipAdmin(OwnedAdmin):
         "frame_rate",
         "audio_tracks",
         "media_streams",
+        "source_url",
+        "source_etag",
     ]
     exclude = ["start_time", "duration"]
 
@@ -144,4 +146,33 @@ class VideoClipAdmin(OwnedAdmin):
         return format_hms(clip.duration)
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(WatchedFile)
+class WatchedFileAdmin(OwnedAdmin):
+    """What the watch folders did with each file version: the reason for each failure is here."""
+
+    list_display = ["path", "status", "error", "stream", "size_bytes", "created_at"]
+    list_filter = ["status", "owner"]
+    search_fields = ["path", "error"]
+    list_select_related = ["stream"]
+    readonly_fields = [
+        "owner",
+        "path",
+        "size_bytes",
+        "mtime_ns",
+        "status",
+        "error",
+        "stream",
+        "clip",
+        "recorded_at",
+        "duration",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -15,7 +15,7 @@ from chat.models import ChatDeadLetter, ChatMessage, EventSubSubscription, Twitc
 from episodes.models import Episode, Project
 from pipeline.models import PipelineRun, StepRun
 from streams.analysis.models import ClipAnalysis
-from streams.models import Series, Stream, VideoClip
+from streams.models import Series, Stream, VideoClip, WatchedFile
 from transcription.models import Segment, Transcript
 from widgets.services import widget_create
 
@@ -91,8 +91,11 @@ def make_world(user: User, mark: str) -> World:
         sent_at=datetime(2026, 5, 1, 20, 0, tzinfo=UTC),
     )
     token = Token.objects.create(user=user)
+    watched = WatchedFile.objects.create(
+        owner=user, path=f"/obs/{mark}.mkv", size_bytes=1, mtime_ns=1, status="failed", error=f"{mark} is empty"
+    )
     rows = [series, stream, clip, transcript, analysis, project, episode, run, step, widget, link, subscription]
-    rows += [message, token, user]
+    rows += [message, token, watched, user]
     return World(user=user, mark=mark, rows=rows, secrets=[mark, widget.access_token, token.key])
 
 
