@@ -38,7 +38,7 @@ def _by_stream(clip_rows) -> dict[int, list[int]]:
     return grouped
 
 
-@admin.action(description="Analyse and transcribe the selected streams again", permissions=["change"])
+@admin.action(description="Process the selected streams again (every step)", permissions=["change"])
 def reprocess_streams(modeladmin, request, queryset):
     """For the stream admin's ``actions`` (streams/admin.py); ``queryset`` is the user's own streams."""
     _start_runs(request, {stream.id: None for stream in queryset}, PROCESS_STEPS)
