@@ -13,6 +13,7 @@ from transcription.search.services import clip_embed, summary_text_for
 
 pytestmark = pytest.mark.django_db
 
+
 RUST = [
     (0.0, 12.0, "Today we fight the borrow checker in Rust because this function keeps two mutable references."),
     (12.0, 25.0, "The compiler says the lifetime of the slice does not live long enough so we clone it."),
