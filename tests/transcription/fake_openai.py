@@ -31,6 +31,7 @@ class Scripted:
     body: dict | str | None = None  # None: the proper reply
     headers: dict = field(default_factory=dict)
     delay: float = 0.0
+    trickle: float = 0.0  # seconds between the reply's pieces (10 of them)
     change: Callable[[dict], dict | str] | None = None  # turns the proper reply into another
 
 
@@ -78,6 +79,11 @@ class FakeEmbeddings:
         self.server.server_close()
 
 
+def _split(payload: bytes, parts: int) -> list[bytes]:
+    size = max(1, -(-len(payload) // parts))
+    return [payload[start : start + size] for start in range(0, len(payload), size)]
+
+
 def _error(message: str, kind: str = "invalid_request_error") -> dict:
     return {"error": {"message": message, "type": kind, "param": None, "code": None}}
 
@@ -87,7 +93,9 @@ def _handler_for(fake: FakeEmbeddings):
         def log_message(self, format, *args):  # noqa: A002 - quiet test output
             pass
 
-        def _send(self, status: int, body: dict | str, headers: dict, seen_body: dict | None) -> None:
+        def _send(
+            self, status: int, body: dict | str, headers: dict, seen_body: dict | None, trickle: float = 0.0
+        ) -> None:
             payload = (body if isinstance(body, str) else json.dumps(body)).encode()
             fake.seen.append(Seen(seen_body, self.headers.get("Authorization"), status))
             try:
@@ -97,7 +105,11 @@ def _handler_for(fake: FakeEmbeddings):
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
-                self.wfile.write(payload)
+                pieces = _split(payload, 10 if trickle else 1)
+                for piece in pieces:
+                    self.wfile.write(piece)
+                    self.wfile.flush()
+                    time.sleep(trickle)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client stopped waiting (its time limit): what a real server sees too
 
@@ -136,7 +148,7 @@ def _handler_for(fake: FakeEmbeddings):
                 reply = _error("The server had an error while processing your request.", "server_error")
             else:
                 reply = proper
-            return self._send(scripted.status, reply, scripted.headers, body)
+            return self._send(scripted.status, reply, scripted.headers, body, scripted.trickle)
 
     return Handler
 

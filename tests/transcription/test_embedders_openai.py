@@ -1,6 +1,8 @@
 """The OpenAI-compatible embeddings client against a local server speaking ``/v1/embeddings``."""
 
 import socket
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -168,6 +170,15 @@ def test_a_silent_server_times_out_and_is_tried_again(fake_embeddings, client):
     np.testing.assert_allclose(vectors, expected(["hello"]), rtol=1e-5)
 
 
+def test_a_reply_trickling_in_past_the_time_limit_is_cut_off_and_tried_again(fake_embeddings, client):
+    fake_embeddings.then(trickle=0.15)  # every byte within the limit, the whole reply well past it
+
+    vectors = client(time_limit=0.5).embed(["hello"])
+
+    assert fake_embeddings.received == 2
+    np.testing.assert_allclose(vectors, expected(["hello"]), rtol=1e-5)
+
+
 def test_a_server_that_times_out_every_time_fails_with_the_limit(fake_embeddings, client):
     for _ in range(2):
         fake_embeddings.then(delay=0.6)
@@ -182,7 +193,7 @@ def test_nothing_listening_fails_with_the_reason():
         port = probe.getsockname()[1]
     embedder = OpenAIEmbedder(base_url=f"http://127.0.0.1:{port}/v1", model_name="m", backoff=0.01, max_retries=1)
 
-    with pytest.raises(EmbeddingError, match=r"cannot connect: .*refused.* \(gave up after 2 tries\)"):
+    with pytest.raises(EmbeddingError, match=r"connection failed: .*refused.* \(gave up after 2 tries\)"):
         embedder.embed(["hello"])
 
 
@@ -224,3 +235,10 @@ def test_bad_engine_settings_say_what_to_choose(settings, changes, message):
 
     with pytest.raises(EmbeddingError, match=message):
         embedder_from_settings().embed(["hello"])
+
+
+@pytest.mark.parametrize("module", ["transcription.search.openai_embeddings", "transcription.search.embedders"])
+def test_the_embedders_import_without_django(module):
+    code = f"import sys, {module}; assert 'django' not in sys.modules"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

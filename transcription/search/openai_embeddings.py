@@ -10,7 +10,9 @@ No Django here: settings are read by ``embedders.embedder_from_settings``.
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -70,25 +72,22 @@ class OpenAIEmbedder:
         body: dict = {"model": self.model_name, "input": texts}
         if self.requested_dimensions:
             body["dimensions"] = self.requested_dimensions
-        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         problem = ""
         for attempt in range(self.max_retries + 1):
             wait = None
             try:
-                response = self._session.post(
-                    self.url, json=body, headers=headers, timeout=(min(10.0, self.time_limit), self.time_limit)
-                )
+                status, headers, content = self._exchange(body)
             except requests.Timeout:
                 problem = f"no reply within {self.time_limit:g} s"
-            except requests.ConnectionError as error:
-                problem = f"cannot connect: {_reason(error)}"
+            except requests.RequestException as error:
+                problem = f"connection failed: {_reason(error)}"
             else:
-                if response.status_code == 200:
-                    return _json(response, self.what)
-                problem = f"HTTP {response.status_code}: {_server_message(response)}"
-                if response.status_code not in _RETRY_STATUSES and response.status_code < 500:
+                if status == 200:
+                    return _json(content, self.what)
+                problem = f"HTTP {status}: {_server_message(content)}"
+                if status not in _RETRY_STATUSES and status < 500:
                     raise EmbeddingError(f"{self.what}: {problem}")
-                wait = retry_after_seconds(response.headers.get("Retry-After"), now=datetime.now(UTC))
+                wait = retry_after_seconds(headers.get("Retry-After"), now=datetime.now(UTC))
                 if wait is not None and wait > self.max_wait:
                     raise EmbeddingError(
                         f"{self.what}: {problem}; it asks to wait {wait:.0f} s, more than the {self.max_wait:g} s "
@@ -97,6 +96,23 @@ class OpenAIEmbedder:
             if attempt < self.max_retries:
                 time.sleep(wait if wait is not None else min(self.max_wait, self.backoff * 2**attempt))
         raise EmbeddingError(f"{self.what}: {problem} (gave up after {self.max_retries + 1} tries)")
+
+    def _exchange(self, body: dict) -> tuple[int, Mapping[str, str], bytes]:
+        """One request: its status, headers and whole body, within ``time_limit`` in all.
+
+        requests' timeout bounds each wait for a byte, not the reply: a server trickling bytes would
+        hold the worker forever, so the body is read in pieces against a deadline.
+        """
+        deadline = time.monotonic() + self.time_limit
+        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+        timeout = (min(10.0, self.time_limit), self.time_limit)
+        with self._session.post(self.url, json=body, headers=headers, timeout=timeout, stream=True) as response:
+            content = bytearray()
+            for piece in response.iter_content(chunk_size=64 * 1024):
+                content += piece
+                if time.monotonic() > deadline:
+                    raise requests.Timeout(f"the reply took over {self.time_limit:g} s")
+            return response.status_code, response.headers, bytes(content)
 
     def _vectors(self, reply: object, count: int) -> np.ndarray:
         """The reply's vectors in input order, normalised; the first reply fixes the length, later ones must match."""
@@ -135,27 +151,28 @@ class OpenAIEmbedder:
         self.dimensions = found
 
 
-def _json(response: requests.Response, what: str) -> object:
+def _json(content: bytes, what: str) -> object:
     try:
-        return response.json()
+        return json.loads(content)
     except ValueError:
-        raise EmbeddingError(f"{what}: the reply is not JSON: {response.text[:200]!r}") from None
+        text = content[:200].decode(errors="replace")
+        raise EmbeddingError(f"{what}: the reply is not JSON: {text!r}") from None
 
 
-def _server_message(response: requests.Response) -> str:
+def _server_message(content: bytes) -> str:
     """The server's own words: OpenAI's ``{"error": {"message"}}``, else the start of the body."""
     try:
-        error = response.json().get("error")
+        error = json.loads(content).get("error")
     except (ValueError, AttributeError):
         error = None
     if isinstance(error, dict) and error.get("message"):
         return str(error["message"])[:300]
     if isinstance(error, str) and error:
         return error[:300]
-    return response.text[:200].strip() or response.reason or "no message"
+    return content[:200].decode(errors="replace").strip() or "no message"
 
 
-def _reason(error: requests.ConnectionError) -> str:
+def _reason(error: requests.RequestException) -> str:
     """urllib3's reason (``[Errno 111] Connection refused``), not requests' wrapper around it."""
     inner = error.args[0] if error.args else error
     return str(getattr(inner, "reason", inner))
