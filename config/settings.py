@@ -225,6 +225,20 @@ WHISPER_MODEL = env_str("WHISPER_MODEL")  # path or name; empty: tiny.en shipped
 WHISPER_DEVICE = env_str("WHISPER_DEVICE", "auto")
 WHISPER_CALL_TIME_LIMIT = env_int("WHISPER_CALL_TIME_LIMIT", 10 * 60)
 
+# --- Embeddings (search rows; transcription/search) -----------------------------------------------
+EMBEDDING_ENGINE = env_str("EMBEDDING_ENGINE", "local")  # local: the bundled all-MiniLM-L6-v2; or "openai"
+EMBEDDING_MODEL = env_str("EMBEDDING_MODEL")  # openai: the endpoint's model (empty: text-embedding-3-small)
+EMBEDDING_DIMENSIONS = env_int("EMBEDDING_DIMENSIONS", 0)  # openai: shorter vectors (text-embedding-3); 0: full
+EMBEDDING_BATCH_SIZE = env_int("EMBEDDING_BATCH_SIZE", 64)  # texts per model call or request
+EMBEDDING_DEVICE = env_str("EMBEDDING_DEVICE", "auto")  # local: auto (CUDA when there is one), cpu or cuda
+EMBEDDING_FLOAT16 = env_bool("EMBEDDING_FLOAT16", True)  # local on CUDA: half precision
+EMBEDDING_CALL_TIME_LIMIT = env_int("EMBEDDING_CALL_TIME_LIMIT", 60)  # openai: seconds per request
+EMBEDDING_MAX_RETRIES = env_int("EMBEDDING_MAX_RETRIES", 4)  # openai: after a 429, a 5xx or a dropped connection
+EMBEDDING_WINDOW_SECONDS = env_float("EMBEDDING_WINDOW_SECONDS", 30.0)  # speech per search row
+EMBEDDING_WINDOW_OVERLAP = env_float("EMBEDDING_WINDOW_OVERLAP", 0.5)  # share of a row repeated in the next
+OPENAI_BASE_URL = env_str("OPENAI_BASE_URL", "https://api.openai.com/v1")  # any OpenAI-compatible server
+OPENAI_API_KEY = env_str("OPENAI_API_KEY")  # empty for servers that want none (vLLM, Ollama, llama.cpp)
+
 # --- Live: Twitch and widgets ---------------------------------------------------------------------
 TWITCH_CLIENT_ID = env_str("TWITCH_CLIENT_ID")
 TWITCH_CLIENT_SECRET = env_str("TWITCH_CLIENT_SECRET")

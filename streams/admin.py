@@ -8,7 +8,7 @@ from streams.forms import IngestForm
 from streams.models import Series, Stream, VideoClip, WatchedFile
 from streams.services import IngestError, IngestReport
 from streams.timefmt import format_hms
-from transcription.admin import reprocess_streams
+from transcription.admin import embed_streams, reprocess_streams
 
 
 class VideoClipInline(OwnedTabularInline):
@@ -56,7 +56,7 @@ class StreamAdmin(OwnedAdmin):
     fields = ["owner", "title", "series", "description", "language", "recorded_at", "length"]
     inlines = [VideoClipInline]
     change_list_template = "admin/streams/stream/change_list.html"
-    actions = [reprocess_streams]
+    actions = [reprocess_streams, embed_streams]
 
     @admin.display(description="duration", ordering="duration")
     def length(self, stream):
