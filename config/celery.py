@@ -25,6 +25,7 @@ app.conf.task_routes = {
     "rendering.tasks.publish_*": {"queue": IO},
     "rendering.tasks.archive_*": {"queue": IO},
     "chat.tasks.*": {"queue": IO},
+    "streams.tasks.download_*": {"queue": IO},
     "*": {"queue": CPU},
 }
 app.conf.beat_schedule = {

@@ -10,6 +10,7 @@ from pipeline.media_access import media_url
 from streams.forms import IngestForm
 from streams.models import Series, Stream, VideoClip
 from streams.services import IngestError
+from streams.sources.api import ingest_urls_response
 
 
 class SeriesSerializer(serializers.ModelSerializer):
@@ -106,6 +107,9 @@ class StreamDetailSerializer(StreamSerializer):
 class IngestRequestSerializer(serializers.Serializer):
     paths = serializers.ListField(child=serializers.CharField(), required=False, help_text="Server paths")
     files = serializers.ListField(child=serializers.FileField(), required=False, help_text="Uploaded recordings")
+    urls = serializers.ListField(
+        child=serializers.URLField(), required=False, help_text="VOD URLs (yt-dlp): each is downloaded on a worker"
+    )
     title = serializers.CharField(required=False, allow_blank=True)
     series = serializers.CharField(required=False, allow_blank=True)
 
@@ -131,10 +135,12 @@ class StreamViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
         """Ingest uploaded recordings and/or server paths (under INGEST_ALLOWED_DIRS) as one stream.
 
         201 when every recording went in; 207 when some did and others failed (each in ``failed`` with
-        its reason); 400 when none did.
+        its reason); 400 when none did. With ``urls``, 202 and one download run per URL (``pipeline_runs``).
         """
         if not hasattr(request.data, "get"):
-            return Response({"errors": ["expected an object: {paths, files, title, series}"]}, status=400)
+            return Response({"errors": ["expected an object: {paths, files, urls, title, series}"]}, status=400)
+        if "urls" in request.data:
+            return ingest_urls_response(request)
         data = {
             "paths": "\n".join(
                 request.data.getlist("paths") if hasattr(request.data, "getlist") else request.data.get("paths", [])

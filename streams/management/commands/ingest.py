@@ -5,7 +5,9 @@ from tqdm import tqdm
 
 from pipeline.management.commands._progress import follow_run
 from streams.management.commands._owner import resolve_owner
+from streams.management.commands._vod import ingest_urls
 from streams.services import IngestError, stream_ingest, stream_ingest_chunks
+from streams.sources import is_url
 from streams.timefmt import format_hms
 from transcription.selectors import stream_transcript_text
 
@@ -23,10 +25,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="+", help="recording files and/or folders of recordings")
         parser.add_argument(
-            "--chunks", action="store_true", help="the paths are numbered WebM chunks of one recording"
+            "paths", nargs="+", help="recording files and/or folders of recordings, or VOD URLs (yt-dlp)"
         )
+        parser.add_argument("--chunks", action="store_true", help="the paths are numbered WebM chunks of one recording")
         parser.add_argument("--stream", dest="title", help="stream title (an existing stream gets the clips added)")
         parser.add_argument("--series", help="series name (created if new)")
         parser.add_argument("--user", help="owner's username (default: the first superuser)")
@@ -35,6 +37,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         owner = resolve_owner(options["user"])
+        if any(is_url(path) for path in options["paths"]):
+            return ingest_urls(self, owner, options)
         with tqdm(total=len(options["paths"]), unit="file", desc="probing", disable=None) as bar:
 
             def progress(done: int, total: int, name: str) -> None:
