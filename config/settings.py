@@ -337,3 +337,8 @@ KICK_CLIENT_ID = env_str("KICK_CLIENT_ID")
 KICK_CLIENT_SECRET = env_str("KICK_CLIENT_SECRET")
 KICK_API_URL = env_str("KICK_API_URL", "https://api.kick.com/public/v1")
 KICK_AUTH_URL = env_str("KICK_AUTH_URL", "https://id.kick.com/oauth/token")
+LIVE_KEEP_PARTS = env_bool("LIVE_KEEP_PARTS", False)  # False: a part's file goes once its clip holds it
+LIVE_HLS_LIVE_EDGE = env_int("LIVE_HLS_LIVE_EDGE", 3)  # segments behind the live edge the recording starts
+LIVE_STREAM_TIMEOUT = env_float("LIVE_STREAM_TIMEOUT", 60.0)  # no new segment for this long: the broadcast ended
+# Segments whose URI contains one of these are ads, filtered out (streamlink finds Twitch's by itself).
+LIVE_FILTER_SEGMENT_NAMES = env_list("LIVE_FILTER_SEGMENT_NAMES", [])

@@ -199,8 +199,15 @@ def _already_ingested(run: PipelineRun, clip: VideoClip, url: str) -> IngestRepo
 
 def _import_chat(report: IngestReport, info: VodInfo) -> list[str]:
     """Twitch VOD chat, where yt-dlp offers it ("rechat" JSON), onto the clip's place on the timeline."""
-    if not info.chat_url or not report.added:
+    if not report.added:
         return []
+    if not info.chat_url:
+        if not info.extractor.startswith("twitch"):
+            return []
+        return [
+            "chat: yt-dlp offers no chat for Twitch VODs; import a TwitchDownloaderCLI export with "
+            f"`manage.py import_chat {report.stream.id} FILE`"
+        ]
     from chat.services import ChatError, chat_import
     from chat.twitchdownloader import ChatLogError, parse_chat_log
 

@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -52,8 +53,12 @@ class LivePlaylist:
     start_with: int = 2
     interval: float = 0.3
     discontinuity_before: set[int] = field(default_factory=set)
+    start_date: datetime | None = None  # with it, each segment carries its EXT-X-PROGRAM-DATE-TIME
     shown: int = 0
     ended: bool = False
+
+    def serve(self, _request=None) -> tuple[int, str, bytes]:
+        return 200, CONTENT_TYPES[".m3u8"], self.text().encode()
 
     def grow(self) -> None:
         self.shown = min(self.start_with, len(self.segments))
@@ -66,9 +71,14 @@ class LivePlaylist:
     def text(self) -> str:
         target = max(round(seconds) for seconds, _ in self.segments) or 1
         lines = ["#EXTM3U", "#EXT-X-VERSION:3", f"#EXT-X-TARGETDURATION:{target}", "#EXT-X-MEDIA-SEQUENCE:0"]
+        at = 0.0
         for index, (seconds, uri) in enumerate(self.segments[: self.shown]):
             if index in self.discontinuity_before:
                 lines.append("#EXT-X-DISCONTINUITY")
+            if self.start_date is not None:
+                date = self.start_date + timedelta(seconds=at)
+                lines.append(f"#EXT-X-PROGRAM-DATE-TIME:{date.isoformat(timespec='milliseconds')}")
+            at += seconds
             lines += [f"#EXTINF:{seconds:.6f},", uri]
         if self.ended:
             lines.append("#EXT-X-ENDLIST")
@@ -79,7 +89,8 @@ class HLSServer:
     """Serves ``root`` over HTTP on 127.0.0.1, with faults on chosen paths.
 
     ``drop_once``: the first answer sends half the body (with the full Content-Length) and closes the
-    connection. ``forbidden``: 403. ``routes``: path -> callable giving (status, content type, body).
+    connection. ``forbidden``: 403. ``routes``: path -> callable taking the request and giving (status,
+    content type, body): fake APIs and live playlists.
     """
 
     def __init__(self, root: Path) -> None:
@@ -87,7 +98,7 @@ class HLSServer:
         self.hits: Counter[str] = Counter()
         self.drop_once: set[str] = set()
         self.forbidden: set[str] = set()
-        self.routes: dict[str, Callable[[], tuple[int, str, bytes]]] = {}
+        self.routes: dict[str, Callable[[BaseHTTPRequestHandler], tuple[int, str, bytes]]] = {}
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -125,8 +136,10 @@ class HLSServer:
     def handle(self, request: BaseHTTPRequestHandler) -> None:
         path = request.path.split("?", 1)[0]
         self.hits[path] += 1
+        length = int(request.headers.get("Content-Length") or 0)
+        request.body = request.rfile.read(length) if length else b""
         if path in self.routes:
-            status, content_type, body = self.routes[path]()
+            status, content_type, body = self.routes[path](request)
             return self._send(request, status, content_type, body)
         if path in self.forbidden:
             return self._send(request, 403, "text/plain", b"Forbidden")
