@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from chat.helix import HelixClient
+# Kick answers errors in Twitch's shape ({"message": ...}): the same readers serve both.
+from chat.helix import HelixClient, _error_message, _json
 
 PLATFORMS = ("twitch", "kick")
 _LOGIN = re.compile(r"^[A-Za-z0-9_-]{2,64}$")
@@ -105,7 +106,7 @@ class KickClient:
                 )
                 body = _json(response)
                 if response.status_code != 200 or "access_token" not in body:
-                    raise KickError(response.status_code, _message(body, response))
+                    raise KickError(response.status_code, _error_message(body, response))
                 self._token = body["access_token"]
                 self._expires = time.monotonic() + max(int(body.get("expires_in") or 3600) - 60, 0)
             return self._token
@@ -125,7 +126,7 @@ class KickClient:
                 break
         body = _json(response)
         if response.status_code != 200:
-            raise KickError(response.status_code, _message(body, response))
+            raise KickError(response.status_code, _error_message(body, response))
         data = body.get("data") or []
         return data[0] if data and isinstance(data[0], dict) else None
 
@@ -138,15 +139,3 @@ def kick_live(kick: KickClient, channel: Channel) -> LiveSession | None:
     started = _time(stream.get("start_time"))
     session_id = stream.get("start_time") or ""
     return LiveSession(channel, str(session_id), started, str((found or {}).get("stream_title") or ""))
-
-
-def _json(response: requests.Response) -> dict:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
-def _message(body: dict, response: requests.Response) -> str:
-    return str(body.get("message") or body.get("error_description") or body.get("error") or response.reason or "-")
