@@ -7,11 +7,13 @@ ingested by its owner (same extractor and video id) is skipped; a failed downloa
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -127,22 +129,44 @@ def stream_ingest_url(
         if progress is not None:
             progress(percent)
 
-    try:
-        path = vod_download(info, folder, progress=on_progress, timezone=timezone.get_current_timezone(), **options)
-    except VodError as error:
-        if not error.transient:
+    with _downloading(folder) as free:
+        if not free:
+            raise _fail(run, url, "this video is being downloaded by another ingest right now: wait for it to finish")
+        try:
+            path = vod_download(info, folder, progress=on_progress, timezone=timezone.get_current_timezone(), **options)
+        except VodError as error:
+            if not error.transient:
+                shutil.rmtree(folder, ignore_errors=True)
+            raise _fail(run, url, str(error)) from None
+        step_finish(steps[DOWNLOAD])
+        StepRun.objects.filter(id=steps[INGEST]).update(status=StepStatus.RUNNING, started_at=timezone.now())
+        try:
+            report = _ingest_download(owner, info, url, path, title, series_name, process, run)
+        except IngestError as error:
+            raise _fail(run, url, "; ".join(error.problems)) from None
+        finally:
             shutil.rmtree(folder, ignore_errors=True)
-        raise _fail(run, url, str(error)) from None
-    step_finish(steps[DOWNLOAD])
-    StepRun.objects.filter(id=steps[INGEST]).update(status=StepStatus.RUNNING, started_at=timezone.now())
-    try:
-        report = _ingest_download(owner, info, url, path, title, series_name, process, run)
-    except IngestError as error:
-        raise _fail(run, url, "; ".join(error.problems)) from None
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
     report.notes += _import_chat(report, info)
     return report
+
+
+@contextmanager
+def _downloading(folder: Path) -> Iterator[bool]:
+    """Whether this process holds the video's download folder: two yt-dlps on one partial file would
+    corrupt it. An advisory lock on a file beside the folder; the system frees it if the process dies."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    lock = folder.with_name(folder.name + ".lock")
+    with open(lock, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            lock.unlink(missing_ok=True)  # still held: a waiting ingest fails rather than locking the old file
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _ingest_download(owner, info: VodInfo, url: str, path: Path, title, series_name, process, run) -> IngestReport:

@@ -208,6 +208,23 @@ def test_bad_urls_fail_clearly_and_leave_nothing(user, server, settings, path, m
 
 
 @pytest.mark.django_db
+def test_a_video_being_downloaded_by_another_ingest_is_not_downloaded_twice(user, server, settings):
+    import fcntl
+
+    from streams.sources.vod import _download_folder
+    from streams.sources.ytdlp import vod_info
+
+    info = vod_info(f"{server.url}/vod.m3u8", ffmpeg="ffmpeg")
+    folder = _download_folder(user, info)
+    folder.parent.mkdir(parents=True)
+    with open(folder.with_name(folder.name + ".lock"), "a") as held:  # what the other ingest holds
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(IngestError, match="being downloaded by another ingest"):
+            stream_ingest_url(owner=user, url=f"{server.url}/vod.m3u8", process=False)
+    assert server.hits["/seg000.ts"] == 0 and not Stream.objects.exists()
+
+
+@pytest.mark.django_db
 def test_a_private_video_says_so(user, server):
     server.forbidden.add("/vod.m3u8")
     with pytest.raises(IngestError, match="private or not allowed without a login"):
