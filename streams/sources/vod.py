@@ -102,6 +102,17 @@ def stream_ingest_url(
     """
     url = url.strip()
     run = run or vod_run_create(owner=owner, url=url)
+    try:
+        return _ingest_url(owner, url, title, series_name, progress, process, run)
+    except IngestError:
+        raise
+    except Exception as error:
+        # A bug or a lost database must not leave the run "ingesting" until the stale-run sweep.
+        _fail(run, url, f"unexpected error: {error!r}")
+        raise
+
+
+def _ingest_url(owner, url: str, title, series_name, progress, process: bool, run: PipelineRun) -> IngestReport:
     steps = _steps(run)
     run_set_status(run.id, RunStatus.INGESTING)
     StepRun.objects.filter(id=steps[DOWNLOAD]).update(status=StepStatus.RUNNING, started_at=timezone.now())

@@ -7,6 +7,16 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 
+_PRIVATE = (
+    "http error 401",
+    "http error 403",
+    "private",
+    "sign in",
+    "members-only",
+    "subscriber",
+    "login required",
+    "requires authentication",
+)
 _ERROR_PREFIX = re.compile(r"^(ERROR:\s*)?(\[[^\]]+\]\s*)?([\w.-]+:\s)?", re.IGNORECASE)
 
 
@@ -59,7 +69,9 @@ def readable_error(message: str, *, url: str = "") -> tuple[str, bool]:
 
     yt-dlp's messages carry "ERROR: [extractor] id:" prefixes and HTTP codes deep inside; the code decides.
     """
-    text = _ERROR_PREFIX.sub("", message.strip().splitlines()[0] if message.strip() else "").strip()
+    message = message.replace("\r", "").strip()  # yt-dlp starts some errors with a carriage return
+    first = message.splitlines()[0] if message else ""
+    text = _ERROR_PREFIX.sub("", first).strip()
     lower = message.lower()
     if "no space left" in lower or f"[errno {errno.ENOSPC}]" in lower:
         return "the disk is full (no space left on device): free some space and ingest again", False
@@ -67,22 +79,11 @@ def readable_error(message: str, *, url: str = "") -> tuple[str, bool]:
         return f"unsupported URL: yt-dlp knows no video at {url or 'this address'}", False
     if "http error 404" in lower or "404: not found" in lower:
         return f"not found (HTTP 404): {text}", False
-    if any(
-        word in lower
-        for word in (
-            "http error 401",
-            "http error 403",
-            "private",
-            "sign in",
-            "members-only",
-            "subscriber",
-            "login required",
-            "requires authentication",
-        )
-    ):
+    if any(word in lower for word in _PRIVATE):
         return f"private or not allowed without a login: {text}", False
     if "is live" in lower or "is offline" in lower:
         return text, False
-    if any(word in lower for word in ("timed out", "connection", "reset by peer", "incomplete", "unable to download")):
+    broken = ("timed out", "connection", "reset by peer", "incomplete", "more expected", "giving up after")
+    if any(word in lower for word in broken):
         return f"the connection failed: {text}; ingest the same URL again to resume", True
     return text or "the download failed", False

@@ -7,6 +7,7 @@ dropped connection, a killed worker) finds yt-dlp's partial file and fragment st
 from __future__ import annotations
 
 import errno
+import gc
 import logging
 import shutil
 from collections.abc import Callable
@@ -150,13 +151,20 @@ def vod_download(
         "progress_hooks": [hook],
         "updatetime": False,
     }
+    failure: VodError | None = None
     try:
         with yt_dlp.YoutubeDL(options) as ydl:
             result = ydl.extract_info(info.url, download=True)
     except (DownloadError, YoutubeDLError, OSError) as error:
+        message, transient = readable_error(str(error), url=info.url)
         if _disk_full(folder):  # the remux says only "Conversion failed!" when ffmpeg cannot write
-            raise VodError(readable_error(f"[Errno {errno.ENOSPC}] No space left on device")[0]) from error
-        _raise(error, info.url)
+            message, transient = readable_error(f"[Errno {errno.ENOSPC}] No space left on device")
+        failure = VodError(message, transient=transient)
+    if failure is not None:
+        # yt-dlp leaves the partial file open when a write fails; its frames, held by the error's
+        # traceback, keep it open (and a full disk full) until collected. The error is not chained for that.
+        gc.collect()
+        raise failure
     downloads = (result or {}).get("requested_downloads") or []
     path = Path(downloads[0]["filepath"]) if downloads and downloads[0].get("filepath") else None
     if path is None or not path.exists():

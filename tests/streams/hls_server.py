@@ -88,15 +88,15 @@ class LivePlaylist:
 class HLSServer:
     """Serves ``root`` over HTTP on 127.0.0.1, with faults on chosen paths.
 
-    ``drop_once``: the first answer sends half the body (with the full Content-Length) and closes the
-    connection. ``forbidden``: 403. ``routes``: path -> callable taking the request and giving (status,
+    ``drops[path] = n``: the first n answers send half the body (with the full Content-Length) and close
+    the connection. ``forbidden``: 403. ``routes``: path -> callable taking the request and giving (status,
     content type, body): fake APIs and live playlists.
     """
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.hits: Counter[str] = Counter()
-        self.drop_once: set[str] = set()
+        self.drops: Counter[str] = Counter()
         self.forbidden: set[str] = set()
         self.routes: dict[str, Callable[[BaseHTTPRequestHandler], tuple[int, str, bytes]]] = {}
         server = self
@@ -148,7 +148,7 @@ class HLSServer:
             return self._send(request, 404, "text/plain", b"Not Found")
         body = file.read_bytes()
         content_type = CONTENT_TYPES.get(file.suffix, "text/html")
-        if path in self.drop_once and self.hits[path] == 1:
+        if self.hits[path] <= self.drops[path]:
             request.send_response(200)
             request.send_header("Content-Type", content_type)
             request.send_header("Content-Length", str(len(body)))

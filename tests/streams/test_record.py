@@ -286,3 +286,18 @@ def test_the_monitor_names_a_platform_it_cannot_ask(superuser, server, platforms
     assert "cannot check twitch:caster: Twitch API answered 400: invalid client secret" in out
     assert "cannot check kick:kicker: Kick API answered 400: invalid client secret" in out
     assert not Stream.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_full_disk_stops_the_recording_with_a_clear_error_and_keeps_what_was_recorded(
+    superuser, server, live_root, settings, full_disk
+):
+    settings.LIVE_RECORD_DIR = full_disk
+    go_live(server, "/live.m3u8", live_root)
+
+    with pytest.raises(CommandError, match="the disk is full"):
+        call_command("record", f"hls://{server.url}/live.m3u8", "--part-minutes", "1", "--no-process")
+
+    clip = Stream.objects.get().clips.get()  # what fitted before the disk filled
+    assert 0 < clip.duration < SECONDS
+    assert list(full_disk.rglob("*.partial")) == [] and list(full_disk.rglob("*.ts")) == []

@@ -65,6 +65,11 @@ def test_download_stem_is_obs_shaped_and_keeps_the_id():
         ("ERROR: [twitch:vod] 123: This video is only available to subscribers", "private", False),
         ("ERROR: unable to write data: [Errno 28] No space left on device", "the disk is full", False),
         ("ERROR: fragment 3 not found: Connection reset by peer", "the connection failed", True),
+        (
+            "ERROR: \r[download] Got error: 14288 bytes read, 14288 more expected. Giving up after 2 retries",
+            "the connection failed: Got error: 14288 bytes read",
+            True,
+        ),
     ],
 )
 def test_readable_error_names_the_cause(message, start, transient):
@@ -156,12 +161,27 @@ def test_the_same_url_twice_is_ingested_once(user, other_user, server):
 
 @pytest.mark.django_db
 def test_a_connection_dropped_mid_segment_is_resumed(user, server):
-    server.drop_once.add("/seg002.ts")
+    server.drops["/seg002.ts"] = 1
 
     report = stream_ingest_url(owner=user, url=f"{server.url}/vod.m3u8", process=False)
 
     assert server.hits["/seg002.ts"] == 2
     assert report.added[0].duration == pytest.approx(SECONDS, abs=0.2)
+
+
+@pytest.mark.django_db
+def test_a_download_that_outlasts_its_retries_resumes_where_it_stopped(user, server, settings):
+    server.drops["/seg003.ts"] = 3  # the first try and its 2 retries all break off
+    url = f"{server.url}/vod.m3u8"
+    with pytest.raises(IngestError, match="the connection failed: .*ingest the same URL again to resume"):
+        stream_ingest_url(owner=user, url=url, process=False)
+    assert not Stream.objects.exists() and _leftovers(settings)  # the partial download is kept
+
+    report = stream_ingest_url(owner=user, url=url, process=False)
+
+    assert report.added[0].duration == pytest.approx(SECONDS, abs=0.2)
+    assert [server.hits[f"/seg00{n}.ts"] for n in range(SECONDS)] == [1, 1, 1, 4, 1, 1]  # 0-2 not fetched again
+    assert _leftovers(settings) == []
 
 
 @pytest.mark.django_db
@@ -238,18 +258,6 @@ def test_not_a_url_is_refused_before_any_download(user):
         stream_ingest_url(owner=user, url="ftp://example.invalid/vod", process=False)
 
 
-@pytest.fixture
-def full_disk(tmp_path):
-    """A 256 KiB tmpfs as the download folder: the 150 KB VOD's fragments plus its remux do not fit."""
-    folder = tmp_path / "tiny"
-    folder.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)], capture_output=True)
-    if mounted.returncode:
-        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.decode().strip()}")
-    yield folder
-    subprocess.run(["umount", str(folder)], check=True)
-
-
 @pytest.mark.django_db
 def test_a_full_disk_is_named_and_the_partial_download_removed(user, server, settings, full_disk):
     settings.INGEST_DOWNLOAD_DIR = full_disk
@@ -318,3 +326,32 @@ def test_api_refuses_bad_urls_with_400(api_client, body, error):
     response = api_client.post("/api/streams/ingest/", body, format="json")
     assert response.status_code == 400 and error in json.dumps(response.json())
     assert not PipelineRun.objects.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_an_io_worker_downloads_the_url_the_api_queued(api_client, user, server, tmp_path):
+    """A real worker consuming only the ``io`` queue takes the download: routing and task, end to end."""
+    import time
+
+    from config.celery import app
+    from tests.conftest import start_worker, stop_worker, wait_for_queues
+
+    env = {"INGEST_DOWNLOAD_DIR": str(tmp_path / "worker-downloads"), "MEDIA_ROOT": str(tmp_path / "worker-media")}
+    worker = start_worker(queues="io", name="io-download", extra_env=env)
+    try:
+        wait_for_queues(["io"])
+        response = api_client.post("/api/streams/ingest/", {"urls": [f"{server.url}/vod.m3u8"]}, format="json")
+        assert response.status_code == 202, response.content
+        (run_id,) = response.json()["pipeline_runs"]
+        deadline = time.monotonic() + 120  # a bound on waiting, not a timing assertion
+        while not PipelineRun.objects.get(id=run_id).is_finished and time.monotonic() < deadline:
+            time.sleep(0.5)
+    finally:
+        stop_worker(worker)
+        app.control.purge()  # the analysis run the ingest queued has no cpu worker here
+
+    run = PipelineRun.objects.get(id=run_id)
+    assert run.status == "completed", run.error
+    assert run.stream.owner == user and run.stream.clips.get().duration == pytest.approx(SECONDS, abs=0.2)
+    assert api_client.get(f"/api/pipeline-runs/{run_id}/").json()["progress"] == 100.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from pipeline.management.commands._progress import follow_run
 from streams.services import IngestError
 from streams.sources import is_url
 from streams.sources.vod import stream_ingest_url
@@ -53,6 +54,9 @@ def ingest_urls(command: BaseCommand, owner, options: dict) -> None:
         command.stdout.write(f"Ingest run #{report.run.id}: {report.run.status}")
         if report.process_run:
             command.stdout.write(f"Analysis and transcription queued as run #{report.process_run.id}")
+            if options["wait"]:
+                run = follow_run(report.process_run.id, file=command.stderr._out)
+                command.stdout.write(f"Run #{run.id}: {run.status}" + (f": {run.error}" if run.error else ""))
     if failed:
         code = EXIT_NOTHING_INGESTED if failed == len(sources) else EXIT_PARTLY_INGESTED
         raise CommandError(f"{failed} of {len(sources)} URL(s) not ingested (listed above)", returncode=code)
