@@ -19,7 +19,7 @@ from pathlib import Path
 
 from streamlink import Streamlink
 from streamlink.exceptions import NoPluginError, PluginError, StreamError
-from streamlink.stream.hls import HLSStream
+from streamlink.stream.hls import HLSSegment, HLSStream
 
 from streams.sources.livecore import PartPlan, SegmentMark, ad_note, part_name, part_start, unique_name
 
@@ -87,34 +87,57 @@ class Recorder:
             self._watch_writer()
 
     def _watch_writer(self) -> None:
-        """Count the bytes the writer thread puts in the buffer and mark each segment once it is in."""
+        """Count the bytes the writer thread puts in the buffer and mark each segment once it is in.
+
+        A segment whose download failed never reaches ``write``: the segments queued (``put``) between
+        two written ones are the lost ones.
+        """
         writer, buffer = self.reader.writer, self.reader.buffer
         written = [0]
-        buffer_write, writer_write = buffer.write, writer.write
+        queued: dict[int, HLSSegment] = {}
+        last_num: list[int | None] = [None]
+        buffer_write, writer_write, writer_put = buffer.write, writer.write, writer.put
 
         def counting_write(data: bytes) -> None:
             buffer_write(data)
             written[0] += len(data)
 
+        def recording_put(segment) -> None:
+            if segment is not None:
+                queued[segment.num] = segment
+            writer_put(segment)
+
         def marking_write(segment, result, *data) -> None:
-            before = written[0]
             filtered = writer.should_filter_segment(segment) or bool(getattr(segment, "ad", False))
+            before = written[0]
             writer_write(segment, result, *data)
             if data and data[0]:  # an initialization section, not media
                 return
-            mark = SegmentMark(
-                end_byte=written[0],
-                duration=float(segment.duration or 0.0),
-                date=getattr(segment, "date", None),
-                discontinuity=bool(segment.discontinuity),
-                ad=filtered,
-                lost=not filtered and written[0] == before,
-            )
+            first = min(queued, default=segment.num) if last_num[0] is None else last_num[0] + 1
+            skipped = [queued[num] for num in range(first, segment.num) if num in queued]
+            marks = [self._mark(lost_segment, written[0], lost=True) for lost_segment in skipped]
+            marks.append(self._mark(segment, written[0], ad=filtered, lost=not filtered and written[0] == before))
+            for num in range(first, segment.num + 1):
+                queued.pop(num, None)
+            last_num[0] = segment.num
             with self.lock:
-                self.plan.add(mark)
+                for mark in marks:
+                    self.plan.add(mark)
 
         buffer.write = counting_write
+        writer.put = recording_put
         writer.write = marking_write
+
+    @staticmethod
+    def _mark(segment, end_byte: int, *, ad: bool = False, lost: bool = False) -> SegmentMark:
+        return SegmentMark(
+            end_byte=end_byte,
+            duration=float(segment.duration or 0.0),
+            date=getattr(segment, "date", None),
+            discontinuity=bool(segment.discontinuity),
+            ad=ad,
+            lost=lost,
+        )
 
     def stop(self) -> None:
         self.stopping.set()

@@ -158,6 +158,18 @@ def test_record_writes_timed_parts_and_ingests_them_as_clips_of_one_stream(
     assert [clip.recorded_at for clip in clips] == [captured + timedelta(seconds=s) for s in (0, 3, 6)]
     assert stream.recorded_at == captured
     out = capsys.readouterr().out
+    # Chat captured live through EventSub (stamped with Twitch's send time) lands on the recorded second.
+    from chat.models import ChatMessage
+    from chat.selectors import stream_chat_activity, stream_chat_messages
+
+    for message_id, seconds in (("before", -5.0), ("during", 4.5)):
+        ChatMessage.objects.create(
+            owner=superuser, twitch_message_id=message_id, broadcaster_user_id="1", text="hype",
+            chatter_login="fan", sent_at=captured + timedelta(seconds=seconds),
+        )  # fmt: skip
+    assert list(stream_chat_messages(stream).values_list("twitch_message_id", flat=True)) == ["during"]
+    activity = stream_chat_activity(stream, window=1.0)
+    assert [window.start for window in activity if window.messages] == [4.0]
     assert "2026-12-02 14-30-03.ts" in out and "note: 2026-12-02 14-30-03.ts: discontinuity at 0:00:01" in out
     assert f"Stream #{stream.id}" in out and "3 part(s) recorded" in out
     assert not any(Path(settings.LIVE_RECORD_DIR).rglob("*.ts"))  # each clip holds its part now
@@ -176,6 +188,18 @@ def test_ad_breaks_are_filtered_and_noted(superuser, server, live_root, settings
     assert server.hits["/ad000.ts"] == 1  # fetched, then discarded
     out = capsys.readouterr().out
     assert "ad break at 0:00:02" in out and "2 s of ads filtered out" in out
+
+
+@pytest.mark.django_db
+def test_a_segment_that_never_comes_is_noted_as_lost(superuser, server, live_root, capsys):
+    playlist = go_live(server, "/live.m3u8", live_root)
+    playlist.segments[3:3] = [(1.0, "/gone.ts")]  # 404 on every attempt
+
+    call_command("record", f"hls://{server.url}/live.m3u8", "--part-minutes", "1", "--no-process")
+
+    assert server.hits["/gone.ts"] >= 1
+    assert Stream.objects.get().duration == pytest.approx(SECONDS, abs=0.15)
+    assert "1.0 s lost at 0:00:03: a segment could not be fetched" in capsys.readouterr().out
 
 
 @pytest.mark.django_db
