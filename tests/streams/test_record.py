@@ -25,7 +25,8 @@ PART_MINUTES = "0.05"  # 3-second parts: 3 + 3 + 2
 
 # --- pure cores (milliseconds) ------------------------------------------------------------------------
 def test_the_cores_import_without_django():
-    code = "import sys, streams.sources.livecore, streams.sources.channels; assert 'django' not in sys.modules"
+    modules = "streams.sources.livecore, streams.sources.recorder, streams.sources.channels"
+    code = f"import sys, {modules}; assert 'django' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
 
 

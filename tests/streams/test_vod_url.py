@@ -24,7 +24,7 @@ SECONDS = 6
 
 # --- pure cores (milliseconds) ------------------------------------------------------------------------
 def test_the_cores_import_without_django():
-    code = "import sys, streams.sources.vodcore, streams.sources; assert 'django' not in sys.modules"
+    code = "import sys, streams.sources.vodcore, streams.sources.ytdlp; assert 'django' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
 
 
