@@ -1,4 +1,4 @@
-"""A small Twitch Helix client: app access token (client credentials), users, EventSub subscriptions.
+"""A small Twitch Helix client: app access token (client credentials), users, live streams, EventSub subscriptions.
 
 No Django: the service layer builds one from settings. Errors carry Twitch's own message.
 """
@@ -73,6 +73,11 @@ class HelixClient:
         """The user with this login (``id``, ``login``, ``display_name``, ...), or None."""
         data = self._request("GET", "/users", params={"login": login}, expect=(200,)).get("data") or []
         return data[0] if data else None
+
+    def get_live_stream(self, login: str) -> dict | None:
+        """The channel's live stream (``id``, ``started_at``, ``title``, ...) from ``GET /streams``, or None."""
+        data = self._request("GET", "/streams", params={"user_login": login}, expect=(200,)).get("data") or []
+        return next((item for item in data if item.get("type", "live") == "live"), None)
 
     def create_subscription(self, *, type: str, version: str, condition: dict, callback: str, secret: str) -> dict:
         """Create a webhook subscription; returns Twitch's record (status ``webhook_callback_verification_pending``)."""

@@ -28,6 +28,7 @@ app.conf.task_routes = {
     "rendering.tasks.archive_*": {"queue": IO},
     "chat.tasks.*": {"queue": IO},
     "streams.tasks.fetch_*": {"queue": IO},
+    "streams.tasks.download_*": {"queue": IO},
     "*": {"queue": CPU},
 }
 app.conf.beat_schedule = {

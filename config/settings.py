@@ -345,3 +345,30 @@ CUT_LIST_MAX_OVERLAYS = env_int("CUT_LIST_MAX_OVERLAYS", 20)
 CUT_LIST_MAX_AUDIO_MIXES = env_int("CUT_LIST_MAX_AUDIO_MIXES", 16)
 # Per audio mix: each keyframe nests its ffmpeg volume expression one level deeper, and ffmpeg stops near 96.
 CUT_LIST_MAX_KEYFRAMES = env_int("CUT_LIST_MAX_KEYFRAMES", 64)
+
+# --- Recordings from the network: VOD URLs (yt-dlp) and live recording (streamlink) ----------------
+# Downloads land here first (a dropped download resumes from what is here); removed once ingested.
+INGEST_DOWNLOAD_DIR = Path(env_str("INGEST_DOWNLOAD_DIR", str(VAR_DIR / "downloads")))
+VOD_DOWNLOAD_RETRIES = env_int("VOD_DOWNLOAD_RETRIES", 10)  # per request and per HLS fragment
+VOD_SOCKET_TIMEOUT = env_float("VOD_SOCKET_TIMEOUT", 20.0)
+# A download shorter than the metadata says by more than this (seconds, or this share of it) is refused.
+VOD_DURATION_TOLERANCE = env_float("VOD_DURATION_TOLERANCE", 2.0)
+VOD_DURATION_TOLERANCE_SHARE = env_float("VOD_DURATION_TOLERANCE_SHARE", 0.01)
+# Live recording: OBS-shaped parts ("2026-12-02 14-30-00.ts") written here, each ingested when it closes.
+LIVE_RECORD_DIR = Path(env_str("LIVE_RECORD_DIR", str(VAR_DIR / "recordings")))
+LIVE_PART_SECONDS = env_int("LIVE_PART_SECONDS", 30 * 60)
+LIVE_QUALITY = env_str("LIVE_QUALITY", "best")
+# Channels the monitor records when they go live: "twitch:LOGIN" or "kick:SLUG", comma-separated.
+LIVE_CHANNELS = env_list("LIVE_CHANNELS", [])
+LIVE_POLL_SECONDS = env_float("LIVE_POLL_SECONDS", 60.0)
+LIVE_TWITCH_URL = env_str("LIVE_TWITCH_URL", "https://www.twitch.tv/{login}")
+LIVE_KICK_URL = env_str("LIVE_KICK_URL", "https://kick.com/{login}")
+KICK_CLIENT_ID = env_str("KICK_CLIENT_ID")
+KICK_CLIENT_SECRET = env_str("KICK_CLIENT_SECRET")
+KICK_API_URL = env_str("KICK_API_URL", "https://api.kick.com/public/v1")
+KICK_AUTH_URL = env_str("KICK_AUTH_URL", "https://id.kick.com/oauth/token")
+LIVE_KEEP_PARTS = env_bool("LIVE_KEEP_PARTS", False)  # False: a part's file goes once its clip holds it
+LIVE_HLS_LIVE_EDGE = env_int("LIVE_HLS_LIVE_EDGE", 3)  # segments behind the live edge the recording starts
+LIVE_STREAM_TIMEOUT = env_float("LIVE_STREAM_TIMEOUT", 60.0)  # no new segment for this long: the broadcast ended
+# Segments whose URI contains one of these are ads, filtered out (streamlink finds Twitch's by itself).
+LIVE_FILTER_SEGMENT_NAMES = env_list("LIVE_FILTER_SEGMENT_NAMES", [])

@@ -10,6 +10,7 @@ from pipeline.media_access import media_url
 from streams.forms import IngestForm
 from streams.models import Series, Stream, VideoClip
 from streams.services import IngestError
+from streams.sources.api import ingest_urls_response
 
 
 class SeriesSerializer(serializers.ModelSerializer):
@@ -110,6 +111,9 @@ class IngestRequestSerializer(serializers.Serializer):
         help_text="Server paths, or one s3://bucket/prefix (its objects are probed now and fetched on the io queue)",
     )
     files = serializers.ListField(child=serializers.FileField(), required=False, help_text="Uploaded recordings")
+    urls = serializers.ListField(
+        child=serializers.URLField(), required=False, help_text="VOD URLs (yt-dlp): each is downloaded on a worker"
+    )
     title = serializers.CharField(required=False, allow_blank=True)
     series = serializers.CharField(required=False, allow_blank=True)
 
@@ -136,10 +140,12 @@ class StreamViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
         under one ``s3://bucket/prefix`` (buckets in S3_INGEST_ALLOWED_BUCKETS for non-superusers).
 
         201 when every recording went in; 207 when some did and others failed (each in ``failed`` with
-        its reason); 400 when none did.
+        its reason); 400 when none did. With ``urls``, 202 and one download run per URL (``pipeline_runs``).
         """
         if not hasattr(request.data, "get"):
-            return Response({"errors": ["expected an object: {paths, files, title, series}"]}, status=400)
+            return Response({"errors": ["expected an object: {paths, files, urls, title, series}"]}, status=400)
+        if "urls" in request.data:
+            return ingest_urls_response(request)
         data = {
             "paths": "\n".join(
                 request.data.getlist("paths") if hasattr(request.data, "getlist") else request.data.get("paths", [])

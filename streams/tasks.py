@@ -1,10 +1,10 @@
-"""Analysis tasks (queue ``cpu``): thin shells that take ids and call the analysis service."""
+"""Stream tasks: analysis (queue ``cpu``) and VOD downloads (queue ``io``), thin shells over services."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from pipeline.models import RunStatus
+from pipeline.models import PipelineRun, RunStatus
 from pipeline.steps import run_step
 from pipeline.tasks import MediaTask
 from streams.analysis.services import clip_analyse
@@ -26,3 +26,25 @@ def fetch_remote_clips(run_id: int, process: bool = True) -> None:
     from streams.s3_ingest import remote_clips_fetch
 
     remote_clips_fetch(run_id=run_id, process=process)
+@shared_task(
+    base=MediaTask, name="streams.tasks.download_vod", soft_time_limit=5 * 60 * 60, time_limit=5 * 60 * 60 + 300
+)
+def download_vod(
+    run_id: int, url: str, title: str | None = None, series: str | None = None, process: bool = True
+) -> str:
+    """Download one VOD URL and ingest it (queue ``io``); the run carries progress and any error.
+
+    A redelivery (the worker died) finds the partial download and continues it; a finished run is left alone.
+    """
+    # Imported here: the pipeline's workflows import this module, and ingest imports the workflows.
+    from streams.services import IngestError
+    from streams.sources.vod import stream_ingest_url
+
+    run = PipelineRun.objects.select_related("owner").get(id=run_id)
+    if run.is_finished:
+        return run.status
+    try:
+        stream_ingest_url(owner=run.owner, url=url, title=title, series_name=series, process=process, run=run)
+    except IngestError:
+        pass  # the run holds the reason
+    return PipelineRun.objects.get(id=run_id).status

@@ -11,6 +11,7 @@ APPS = ("chat", "episodes", "pipeline", "rendering", "streams", "transcription",
 EXPECTED = {
     "streams.tasks.analyse_clip": CPU,
     "streams.tasks.fetch_remote_clips": IO,
+    "streams.tasks.download_vod": IO,
     "transcription.tasks.transcribe_clip": GPU,
     "rendering.tasks.render_episode": CPU,
     "rendering.tasks.publish_episode": IO,
@@ -52,8 +53,8 @@ def test_every_route_is_the_first_match_of_some_registered_task(our_tasks):
 
 
 def test_a_route_matching_no_task_is_reported(our_tasks):
-    routes = {"streams.tasks.download_*": {"queue": IO}, **app.conf.task_routes}
+    routes = {"streams.tasks.upload_*": {"queue": IO}, **app.conf.task_routes}
     shadowed = {**app.conf.task_routes, "chat.tasks.store_*": {"queue": IO}}  # after "*": never applied
 
-    assert dead_routes(routes, our_tasks) == ["streams.tasks.download_*"]
+    assert dead_routes(routes, our_tasks) == ["streams.tasks.upload_*"]
     assert dead_routes(shadowed, our_tasks) == ["chat.tasks.store_*"]

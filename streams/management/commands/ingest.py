@@ -6,9 +6,11 @@ from tqdm import tqdm
 from pipeline.management.commands._progress import follow_run
 from pipeline.models import PipelineRun
 from streams.management.commands._owner import resolve_owner
+from streams.management.commands._vod import ingest_urls
 from streams.s3_ingest import stream_ingest_s3
 from streams.s3_source import is_s3_url
 from streams.services import IngestError, stream_ingest, stream_ingest_chunks
+from streams.sources import is_url
 from streams.timefmt import format_hms
 from transcription.selectors import stream_transcript_text
 
@@ -27,7 +29,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "paths", nargs="+", help="recording files and/or folders of recordings, or one s3://bucket/prefix"
+            "paths",
+            nargs="+",
+            help="recording files and/or folders of recordings, or one s3://bucket/prefix, or VOD URLs (yt-dlp)",
         )
         parser.add_argument("--chunks", action="store_true", help="the paths are numbered WebM chunks of one recording")
         parser.add_argument("--stream", dest="title", help="stream title (an existing stream gets the clips added)")
@@ -38,6 +42,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         owner = resolve_owner(options["user"])
+        if any(is_url(path) for path in options["paths"]):
+            return ingest_urls(self, owner, options)
         with tqdm(total=len(options["paths"]), unit="file", desc="probing", disable=None) as bar:
 
             def progress(done: int, total: int, name: str) -> None:
@@ -103,7 +109,7 @@ class Command(BaseCommand):
                     stream=stream, kind=PipelineRun.Kind.PROCESS, id__gt=run.id
                 ).first()
         if report.process_run:
-            self.stdout.write(f"Analysis and transcription queued as run #{report.process_run.id}")
+            self.stdout.write(f"Processing queued as run #{report.process_run.id}")
             if options["wait"]:
                 run = follow_run(report.process_run.id, file=self.stderr._out)
                 self.stdout.write(f"Run #{run.id}: {run.status}")
