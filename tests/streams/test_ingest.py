@@ -119,12 +119,13 @@ def test_recordings_made_earlier_than_the_stream_so_far_reorder_every_clip(user,
     assert names[0][0] == "2024-05-01 19-00-00.mp4" and names[2][0] == "2024-05-01 20-00-00.mp4"
 
 
-def test_ingest_queues_analysis_and_transcription_of_the_new_clips(user, recordings):
+def test_ingest_queues_the_processing_of_the_new_clips(user, recordings):
     report = stream_ingest(owner=user, paths=[recordings], title="Processed")
     stored_only = stream_ingest(owner=user, paths=[recordings], title="Stored only", process=False)
 
     run = report.process_run
     assert run.kind == "process" and run.status == "queued"
-    assert sorted(run.steps.values_list("name", flat=True)) == ["analyse"] * 3 + ["transcribe"] * 3
-    assert set(run.steps.values_list("clip_id", flat=True)) == {clip.id for clip in report.added}
+    per_clip = ["analyse", "transcribe", "summarise", "embed"]
+    assert list(run.steps.values_list("name", flat=True)) == [name for name in per_clip for _ in range(3)] + ["propose"]
+    assert set(run.steps.values_list("clip_id", flat=True)) == {clip.id for clip in report.added} | {None}
     assert stored_only.process_run is None
