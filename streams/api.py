@@ -27,6 +27,7 @@ class SeriesSerializer(serializers.ModelSerializer):
             "youtube_playlist_id",
             "youtube_category_id",
             "tags",
+            "proposal_settings",
             "created_at",
         ]
 

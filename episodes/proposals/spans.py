@@ -150,3 +150,47 @@ def merge_tracks(*track_lists: Sequence[dict]) -> list[dict]:
 
 def tracks_overlap(a: Sequence[dict], b: Sequence[dict]) -> bool:
     return any(x["start"] < y["end"] and y["start"] < x["end"] for x in a for y in b)
+
+
+def episode_time_to_stream(tracks: Sequence[dict], at: float) -> float:
+    """A time on the episode's own timeline (its tracks back to back) on the stream timeline."""
+    elapsed = 0.0
+    for track in tracks:
+        length = track["end"] - track["start"]
+        if at < elapsed + length:
+            return track["start"] + at - elapsed
+        elapsed += length
+    return tracks[-1]["end"] if tracks else 0.0
+
+
+def stream_time_to_episode(tracks: Sequence[dict], at: float) -> float | None:
+    """Where stream time ``at`` plays in the episode, or None when the episode cuts it."""
+    elapsed = 0.0
+    for track in tracks:
+        if track["start"] <= at < track["end"]:
+            return elapsed + at - track["start"]
+        elapsed += track["end"] - track["start"]
+    return None
+
+
+def chapters_on_stream(tracks: Sequence[dict], chapters: Sequence[dict]) -> list[tuple[float, str]]:
+    return [(episode_time_to_stream(tracks, float(c["start"])), str(c["title"])) for c in chapters]
+
+
+def chapters_for(tracks: Sequence[dict], on_stream: Sequence[tuple[float, str]]) -> list[dict]:
+    """Chapters (stream times) on the episode's timeline: those inside its tracks, with the one already
+    running where it starts placed at 0."""
+    if not tracks:
+        return []
+    ordered = sorted(on_stream)
+    running = [title for at, title in ordered if at <= tracks[0]["start"] + EPSILON]
+    placed = [
+        (round(at, 3), title)
+        for stream_at, title in ordered
+        if (at := stream_time_to_episode(tracks, stream_at)) is not None and at > EPSILON
+    ]
+    if running:
+        placed.insert(0, (0.0, running[-1]))
+    elif placed:
+        placed[0] = (0.0, placed[0][1])
+    return [{"start": at, "title": title} for at, title in placed]
