@@ -153,7 +153,7 @@ def _stream_time(stream: Stream, message: ChatMessage) -> float | None:
 def stream_chat_marks_sync(*, stream: Stream) -> int:
     """Marks for every ``!clip`` in the stream's stored chat that has none yet (live chat arrives before
     the recording it belongs to is ingested). Returns how many marks the stream has from chat."""
-    commands = stream_chat_messages(stream).filter(text__iregex=r"^\s*!(clip|highlight)\b")
+    commands = stream_chat_messages(stream).filter(text__iregex=r"^\s*!(clip|highlight)")
     for message in commands:
         message.stream = stream  # place it on this stream even when it was captured live
     highlight_marks_from_chat(messages=list(commands))
