@@ -186,3 +186,11 @@ def test_series_proposal_settings_are_validated(api_client):
 
     good = api_client.post("/api/series/", {"name": "Show", "proposal_settings": {"min_silence": 20}}, format="json")
     assert good.status_code == 201 and good.json()["proposal_settings"] == {"min_silence": 20}
+
+
+def test_series_proposal_settings_sent_as_a_form_null_are_refused(api_client):
+    response = api_client.post(
+        "/api/series/", "name=Show&proposal_settings=null", content_type="application/x-www-form-urlencoded"
+    )
+
+    assert response.status_code == 400 and "must be a JSON object" in response.content.decode()

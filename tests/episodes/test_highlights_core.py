@@ -187,3 +187,13 @@ def test_reason_lists_parts_biggest_share_first():
     }
 
     assert reason(parts) == "chat ×4.2 over baseline 12 s after, loudness +2.1σ, keyword 'clip it'"
+
+
+@pytest.mark.parametrize("seconds", [0, 1, 12, 45])
+def test_a_stream_shorter_than_a_window_is_scored_without_error(seconds):
+    data = StreamData(seconds, [-20.0] * seconds, [(0.5, "clip"), (0.8, "it")], [ChatEvent(0.2, "a", "PogChamp")])
+
+    highlights, scores = stream_highlights(data, CONFIG)
+
+    assert len(scores.starts) >= 1
+    assert all(0 <= h.start <= h.peak <= h.end <= max(seconds, 1) for h in highlights)
