@@ -17,6 +17,7 @@ the spans the audio was generated from.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import random
 import subprocess
@@ -32,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from episodes.proposals.spans import ClipSilences, speech_spans, stream_silences  # noqa: E402
 from pipeline.ffmpeg import ffmpeg_binary  # noqa: E402
 from streams.analysis.decode import scan_audio  # noqa: E402
+from streams.probe import probe_media  # noqa: E402
 
 CACHE = Path(os.environ.get("STUDIO_VAR_DIR", ROOT / "var")) / "bench"
 RATE = 48_000
@@ -44,7 +46,7 @@ def layout(minutes: float, seed: int) -> tuple[list[tuple[float, float]], float,
     (inside a long silence)."""
     rng = random.Random(seed)
     total = minutes * 60.0
-    spans, t = [], round(rng.uniform(0.5, 3.0), 3)
+    spans, t = [], round(rng.uniform(1.5, 5.0), 3)  # a lead-in the analysis can see (>= 1 s)
     while True:
         length = rng.uniform(35, 300)
         if t + length > total - 5:
@@ -113,7 +115,8 @@ def main() -> int:
     clips = []
     began = time.perf_counter()
     for index, (offset, seconds) in enumerate(files):
-        path = CACHE / f"proposals-{args.minutes:g}m-{args.seed}-{index}.mkv"
+        key = hashlib.sha1(repr((spans, offset, seconds)).encode()).hexdigest()[:10]
+        path = CACHE / f"proposals-{key}-{index}.mkv"
         make_clip(path, spans, offset, seconds)
         clips.append((offset, path))
     generated = time.perf_counter() - began
@@ -121,9 +124,11 @@ def main() -> int:
     began = time.perf_counter()
     stream, cursor = [], 0.0
     for _, path in clips:
+        # As ingest places clips: each starts where the previous one's probed length ends.
+        length = probe_media(path).duration
         scan = scan_audio(path, threshold_db=THRESHOLD_DB, min_silence=1.0)
-        stream.append(ClipSilences(cursor, scan.duration, scan.silences))
-        cursor += scan.duration
+        stream.append(ClipSilences(cursor, length, scan.silences))
+        cursor += length
     found = speech_spans(stream_silences(stream), cursor, min_silence=60.0, min_speech=30.0)
     analysed = time.perf_counter() - began
 

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 
 Span = tuple[float, float]
 EPSILON = 0.0005  # half a millisecond: two edges this close are the same edge
+# A silence this close to a proposal's edge still moves it: the audio track may end a few frames before the
+# video (the stream's length), and a sliver of sound that short is no speech.
+EDGE_SLACK = 0.25
 
 
 class RangeError(ValueError):
@@ -56,8 +59,8 @@ def stream_silences(clips: Sequence[ClipSilences]) -> list[Span]:
 
 def speech_spans(silences: Sequence[Span], duration: float, *, min_silence: float, min_speech: float) -> list[Span]:
     """CONTRACTS.md §2: silences of at least ``min_silence`` split the stream; each part lasting at least
-    ``min_speech`` is a proposal. Its edges then move in past any shorter silence they begin or end in,
-    so a proposal starts and ends on speech."""
+    ``min_speech`` is a proposal. Its edges then move in past any shorter silence they begin or end in
+    (or that ends or begins within ``EDGE_SLACK`` of them), so a proposal starts and ends on speech."""
     silences = merge_spans(silences)
     splits = [(s, e) for s, e in silences if e - s >= min_silence - EPSILON]
     parts, cursor = [], 0.0
@@ -70,9 +73,9 @@ def speech_spans(silences: Sequence[Span], duration: float, *, min_silence: floa
     proposals = []
     for start, end in parts:
         for s, e in silences:
-            if s <= start + EPSILON < e:
+            if s <= start + EDGE_SLACK and start < e:
                 start = e
-            if s < end - EPSILON <= e:
+            if s < end and end - EDGE_SLACK <= e:
                 end = s
         if end - start >= min_speech - EPSILON:
             proposals.append((ms(start), ms(end)))

@@ -225,3 +225,8 @@ def test_mark_commands_and_who_may_mark():
     assert may_mark(chatter_user_id="2", broadcaster_user_id="1", badges=["moderator", "subscriber"])
     assert not may_mark(chatter_user_id="2", broadcaster_user_id="1", badges=["subscriber", "vip"])
     assert not may_mark(chatter_user_id="", broadcaster_user_id="", badges=[])
+
+
+def test_a_silence_ending_a_hair_before_the_stream_still_trims_the_proposal():
+    # The audio ends 21 ms before the video: the last silence stops there, not at the stream's end.
+    assert speech_spans([(70.0, 80.0)], 80.021, **RULE) == [(0.0, 70.0)]

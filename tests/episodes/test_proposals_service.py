@@ -1,5 +1,7 @@
 """The propose step and the streamer's edits, on the real database: what a re-run keeps, what it replaces."""
 
+import subprocess
+
 import pytest
 from django.core.management import call_command
 
@@ -215,3 +217,37 @@ def test_reprocess_runs_the_propose_step_here(recorded):
     assert run.status == RunStatus.COMPLETED
     assert Episode.objects.filter(stream=recorded, status=Episode.Status.PROPOSED).count() == 3
     assert Highlight.objects.filter(stream=recorded).exists()
+
+
+@pytest.fixture
+def tone_bursts(tmp_path, ffmpeg):
+    """A recording with a tone 2.5-20.25 s and 45.125-70 s, quiet otherwise (the truth to the sample)."""
+    path = tmp_path / "2026-05-01 19-00-00.mkv"
+    gate = "between(t,2.5,20.25)+between(t,45.125,70)"
+    subprocess.run(
+        [ffmpeg, "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=160x90:rate=10:duration=80"]
+        + ["-f", "lavfi", "-i", f"aevalsrc='0.3*sin(2*PI*330*t)*({gate})':s=48000:d=80"]
+        + ["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", str(path)],
+        check=True,
+    )
+    return path
+
+
+def test_real_media_through_the_real_analysis_gives_edges_within_50_ms(tone_bursts, user):
+    from streams.analysis.services import clip_analyse
+    from streams.services import stream_ingest
+
+    stream = stream_ingest(owner=user, paths=[tone_bursts], title="Bursts", process=False).stream
+    stream.series = Series.objects.create(
+        owner=user, name="Short", proposal_settings={"min_silence": 10, "min_speech": 5}
+    )
+    stream.save()
+    clip_analyse(clip_id=stream.clips.get().id)
+
+    stream_propose(stream_id=stream.id)
+
+    found = [e.tracks[0] for e in proposals(stream)]
+    truth = [(2.5, 20.25), (45.125, 70.0)]
+    assert len(found) == 2
+    for track, (start, end) in zip(found, truth, strict=True):
+        assert abs(track["start"] - start) <= 0.05 and abs(track["end"] - end) <= 0.05
