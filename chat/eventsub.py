@@ -31,6 +31,8 @@ REPLAY_WINDOW = timedelta(minutes=10)
 SIGNATURE_PREFIX = "sha256="
 _HEX_DIGEST = re.compile(r"[0-9a-fA-F]{64}")
 # Twitch sends RFC3339 with nanoseconds; datetime keeps microseconds.
+# Badge set ids ("moderator", "subscriber", "vip"): anything else in the list is not kept.
+_BADGE = re.compile(r"[a-z0-9_-]{1,50}")
 _RFC3339 = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})", re.IGNORECASE)
 
 
@@ -205,4 +207,13 @@ def chat_message_fields(event: Mapping, sent_at: datetime) -> dict:
         "chatter_display_name": str(event.get("chatter_user_name") or ""),
         "text": message["text"],
         "sent_at": sent_at,
+        "badges": badge_ids(event.get("badges")),
     }
+
+
+def badge_ids(badges) -> list[str]:
+    """The set ids of a chatter's badges (``[{set_id, id, info}]`` in EventSub): who is a moderator."""
+    if not isinstance(badges, list):
+        return []
+    ids = (badge.get("set_id") for badge in badges if isinstance(badge, dict))
+    return sorted({value for value in ids if isinstance(value, str) and _BADGE.fullmatch(value)})

@@ -19,6 +19,9 @@ class ChatMessage(models.Model):
     sent_at = models.DateTimeField(db_index=True, help_text="Event time, as Twitch reports it.")
     received_at = models.DateTimeField(auto_now_add=True, db_index=True, help_text="Retention counts from here.")
     source = models.CharField(max_length=20, default="eventsub", help_text="eventsub or import")
+    badges = models.JSONField(
+        default=list, blank=True, help_text='The chatter\'s badge set ids, e.g. ["moderator"]: who may mark a clip.'
+    )
 
     class Meta:
         ordering = ["sent_at"]

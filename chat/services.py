@@ -233,6 +233,7 @@ def chat_messages_store(*, items: list[bytes]) -> StoreResult:
     ChatDeadLetter.objects.bulk_create(letters, ignore_conflicts=True)
     stored = [row for _, row in rows if id(row) not in failed]
     _count_poll_votes(stored)
+    _record_chat_marks(stored)
     unowned = sum(notification.owner_id is None for notification in received)
     if unowned:
         log.warning("dropped %d chat notifications for subscriptions and channels nobody here owns", unowned)
@@ -304,6 +305,15 @@ def _count_poll_votes(rows: list[ChatMessage]) -> None:
     for row in rows:
         if row.text.lstrip().lower().startswith("!vote"):
             poll_record_vote(owner_id=row.owner_id, voter=row.chatter_login or row.chatter_user_id, message=row.text)
+
+
+def _record_chat_marks(rows: list[ChatMessage]) -> None:
+    """``!clip`` / ``!highlight`` from the streamer or a moderator marks a highlight (episodes owns marks)."""
+    from episodes.proposals.marks import highlight_marks_from_chat
+
+    commands = [row for row in rows if row.text.lstrip().startswith("!")]
+    if commands:
+        highlight_marks_from_chat(messages=commands)
 
 
 def chat_messages_purge_expired(*, now: datetime | None = None, days: int | None = None) -> int:
@@ -397,6 +407,7 @@ def chat_import(*, stream, log: ChatLog, vod_start: float = 0.0) -> ImportResult
             text=comment.text,
             sent_at=origin + timedelta(seconds=comment.offset),
             source="import",
+            badges=list(comment.badges),
         )
         for comment in log.comments
     }
@@ -407,4 +418,5 @@ def chat_import(*, stream, log: ChatLog, vod_start: float = 0.0) -> ImportResult
             for start in range(0, len(ids), 5000)
         )
         ChatMessage.objects.bulk_create(rows.values(), ignore_conflicts=True, batch_size=1000)
+        _record_chat_marks(list(rows.values()))
     return ImportResult(created=len(ids) - existing, already_stored=existing)

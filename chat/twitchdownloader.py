@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from chat.eventsub import badge_ids
+
 _MAX_PROBLEMS = 20
 
 
@@ -26,6 +28,7 @@ class Comment:
     chatter_login: str
     chatter_display_name: str
     text: str
+    badges: tuple[str, ...] = ()  # badge set ids ("moderator", ...)
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ def _comment(item, index: int, problems: list[str]) -> Comment | None:
         return None
     login = str(commenter.get("name") or "")
     display_name = str(commenter.get("display_name") or login)
+    badges = message.get("user_badges") if isinstance(message.get("user_badges"), list) else []
     message_id = str(item.get("_id") or "")
     if not message_id:
         # Deterministic, so importing the same file twice stores each comment once.
@@ -70,6 +74,7 @@ def _comment(item, index: int, problems: list[str]) -> Comment | None:
         chatter_login=login,
         chatter_display_name=display_name,
         text=message["body"],
+        badges=tuple(badge_ids([{"set_id": b.get("_id")} for b in badges if isinstance(b, dict)])),
     )
 
 

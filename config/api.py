@@ -3,7 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from chat.api import ChatMessageViewSet, EventSubSubscriptionViewSet, TwitchLinkViewSet
-from episodes.api import EpisodeViewSet, ProjectViewSet
+from episodes.api import EpisodeViewSet, HighlightViewSet, ProjectViewSet
 from pipeline.api import PipelineRunViewSet
 from streams.api import SeriesViewSet, StreamViewSet, VideoClipViewSet
 from transcription.api import ClipAnalysisViewSet, ProcessingViewSet, TranscriptViewSet
@@ -15,6 +15,7 @@ router.register("streams", StreamViewSet, basename="streams")
 router.register("clips", VideoClipViewSet, basename="clips")
 router.register("projects", ProjectViewSet, basename="projects")
 router.register("episodes", EpisodeViewSet, basename="episodes")
+router.register("highlights", HighlightViewSet, basename="highlights")
 router.register("pipeline-runs", PipelineRunViewSet, basename="pipeline-runs")
 router.register("transcripts", TranscriptViewSet, basename="transcripts")
 router.register("clip-analyses", ClipAnalysisViewSet, basename="clip-analyses")

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.api import router
+from episodes.api import StreamHighlightsView
 from pipeline.media_views import media
 from pipeline.views import health
 
@@ -12,6 +13,7 @@ urlpatterns = [
     path("api/health/", health, name="health"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/streams/<int:stream_id>/highlights/", StreamHighlightsView.as_view(), name="stream-highlights"),
     path("api/", include(router.urls)),
     path("twitch/", include("chat.urls")),
     path("widgets/", include("widgets.urls")),

@@ -3,7 +3,7 @@ from django.contrib import admin
 from config.admin_ownership import OwnedAdmin, OwnedTabularInline
 from episodes.admin_actions import RENDER_ACTIONS
 from episodes.forms import EpisodeAdminForm
-from episodes.models import Episode, Project
+from episodes.models import Episode, Highlight, Project
 from streams.timefmt import format_hms
 
 
@@ -43,7 +43,7 @@ class EpisodeAdmin(OwnedAdmin):
     readonly_fields = ["length", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["owner", "project", "stream", "order", "title", "description", "status"]}),
-        ("Edit", {"fields": ["tracks", "length", "cut_list"]}),
+        ("Edit", {"fields": ["tracks", "length", "cut_list", "chapters", "edited_at"]}),
         ("Output", {"fields": ["rendered_file", "youtube_video_id", "created_at", "updated_at"]}),
     ]
 
@@ -55,3 +55,18 @@ class EpisodeAdmin(OwnedAdmin):
         form = super().get_form(request, obj, **kwargs)
         form.request_user = request.user
         return form
+
+
+@admin.register(Highlight)
+class HighlightAdmin(OwnedAdmin):
+    owner_field = "stream__owner"
+    list_display = ["stream", "at", "score", "source", "status", "reason"]
+    list_filter = ["status", "source", "stream__series"]
+    search_fields = ["title", "reason", "stream__title", "marked_by"]
+    list_select_related = ["stream"]
+    readonly_fields = ["score", "parts", "reason", "source", "marked_by", "chat_message_id", "created_at", "updated_at"]
+    fields = ["stream", "title", "status", "start", "end", "peak", *readonly_fields, "edited_at"]
+
+    @admin.display(description="peak", ordering="peak")
+    def at(self, highlight):
+        return format_hms(highlight.peak)

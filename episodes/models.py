@@ -67,6 +67,7 @@ class Episode(models.Model):
 
     class Status(models.TextChoices):
         PROPOSED = "proposed"
+        REJECTED = "rejected", "rejected proposal"
         DRAFT = "draft"
         READY = "ready", "ready to render"
         RENDERING = "rendering"
@@ -143,6 +144,9 @@ class Highlight(models.Model):
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.SCORED)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROPOSED, db_index=True)
     marked_by = models.CharField(max_length=100, blank=True, help_text="Who marked it (chat login or user).")
+    chat_message_id = models.CharField(
+        max_length=100, blank=True, help_text="The !clip message that marked it: one mark per message."
+    )
     edited_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -150,6 +154,13 @@ class Highlight(models.Model):
     class Meta:
         ordering = ["stream", "start"]
         indexes = [models.Index(fields=["stream", "-score"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stream", "chat_message_id"],
+                condition=~models.Q(chat_message_id=""),
+                name="highlight_one_mark_per_chat_message",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.stream} @ {format_hms(self.peak)} ({self.score:.2f})"

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 
 from config.ownership import OwnedPrimaryKeyRelatedField, OwnedQuerysetMixin
 from config.parsers import JSONParser
+from episodes.proposals.config import settings_problems
 from pipeline.media_access import media_url
 from streams.forms import IngestForm
 from streams.models import Series, Stream, VideoClip
@@ -16,6 +17,9 @@ from streams.sources.api import ingest_urls_response
 class SeriesSerializer(serializers.ModelSerializer):
     # A list of strings, never null (a form-encoded "null" got past the JSONField to the NOT NULL column).
     tags = serializers.ListField(child=serializers.CharField(max_length=100), required=False, max_length=100)
+    proposal_settings = serializers.JSONField(
+        required=False, help_text="What differs from the default proposal and highlight settings (an object)."
+    )
 
     class Meta:
         model = Series
@@ -28,8 +32,18 @@ class SeriesSerializer(serializers.ModelSerializer):
             "youtube_playlist_id",
             "youtube_category_id",
             "tags",
+            "proposal_settings",
             "created_at",
         ]
+
+    def validate_proposal_settings(self, value):
+        # Checked here too: a form-encoded "null" parses to None, which model validation lets through.
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("must be a JSON object")
+        problems = settings_problems(value)
+        if problems:
+            raise serializers.ValidationError(problems)
+        return value
 
     def validate_name(self, name):
         owner = self.context["request"].user

@@ -1,7 +1,15 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
+from episodes.proposals.config import settings_problems
 from streams.timefmt import format_hms
+
+
+def validate_proposal_settings(value) -> None:
+    problems = settings_problems(value)
+    if problems:
+        raise ValidationError(problems)
 
 
 class Series(models.Model):
@@ -22,6 +30,15 @@ class Series(models.Model):
     intro_file = models.FileField(upload_to="series/intro/", blank=True)
     outro_file = models.FileField(upload_to="series/outro/", blank=True)
     overlay_file = models.FileField(upload_to="series/overlay/", blank=True)
+    proposal_settings = models.JSONField(
+        default=dict,
+        blank=True,
+        validators=[validate_proposal_settings],
+        help_text="What differs from the defaults for proposals and highlights: min_silence, min_speech (s), window, "
+        'step, pre_roll, post_roll, min_distance, min_score, mark_lag, weights {"loudness": 1, "speech_rate": 0.6, '
+        '"chat": 1, "chat_terms": 0.8, "keywords": 0.8, "sentiment": 0.3, "summary": 1}, chat_terms and keywords '
+        '{"clip it": 2}. Empty: the defaults.',
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -167,6 +167,7 @@ def test_chat_notification_becomes_message_fields_stamped_with_event_time():
         "chatter_display_name": "Viewer32",
         "text": "Hi chat",
         "sent_at": datetime(2026, 5, 1, 11, 59, 58, 123456, tzinfo=UTC),
+        "badges": [],
     }
 
 

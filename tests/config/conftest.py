@@ -12,7 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from rest_framework.authtoken.models import Token
 
 from chat.models import ChatDeadLetter, ChatMessage, EventSubSubscription, TwitchLink
-from episodes.models import Episode, Project
+from episodes.models import Episode, Highlight, Project
 from pipeline.models import PipelineRun, StepRun
 from streams.analysis.models import ClipAnalysis
 from streams.models import Series, Stream, VideoClip, WatchedFile
@@ -74,6 +74,7 @@ def make_world(user: User, mark: str) -> World:
     episode = Episode.objects.create(
         owner=user, project=project, stream=stream, title=f"{mark} episode", tracks=[{"start": 0.0, "end": 10.0}]
     )
+    highlight = Highlight.objects.create(stream=stream, start=1.0, end=9.0, peak=5.0, title=f"{mark} moment")
     run = PipelineRun.objects.create(owner=user, kind=PipelineRun.Kind.RENDER, episode=episode, error=f"{mark} err")
     step = StepRun.objects.create(run=run, name="render", label=f"{mark} step")
     widget = widget_create(owner=user, title=f"{mark} countdown", type="countdown", config={"duration": 300})
@@ -95,7 +96,7 @@ def make_world(user: User, mark: str) -> World:
         owner=user, path=f"/obs/{mark}.mkv", size_bytes=1, mtime_ns=1, status="failed", error=f"{mark} is empty"
     )
     rows = [series, stream, clip, transcript, analysis, project, episode, run, step, widget, link, subscription]
-    rows += [message, token, watched, user]
+    rows += [message, token, watched, user, highlight]
     return World(user=user, mark=mark, rows=rows, secrets=[mark, widget.access_token, token.key])
 
 

@@ -47,3 +47,20 @@ def test_pipeline_run_page_shows_status_percentage_and_steps(admin_client, admin
 
     assert "completed" in page and "run.mp4" in page
     assert "100%" in listing
+
+
+def test_series_proposal_weights_are_edited_and_checked_in_the_admin(admin_client, admin_user):
+    from streams.models import Series
+
+    series = Series.objects.create(owner=admin_user, name="Show")
+    url = reverse("admin:streams_series_change", args=[series.id])
+    form = {"owner": admin_user.id, "name": "Show", "episode_title_template": "{title} - Episode {order}"}
+    form |= {"episode_description_template": "", "youtube_category_id": "20", "tags": "[]"}
+
+    refused = admin_client.post(url, {**form, "proposal_settings": '{"weights": {"vibes": 2}, "window": 0}'})
+    saved = admin_client.post(url, {**form, "proposal_settings": '{"weights": {"chat": 2.5}}'})
+
+    assert "weights.vibes: unknown signal" in refused.content.decode()
+    assert "window: must be between 5 and 600" in refused.content.decode()
+    assert saved.status_code == 302
+    assert Series.objects.get(id=series.id).proposal_settings == {"weights": {"chat": 2.5}}
