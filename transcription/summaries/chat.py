@@ -123,7 +123,8 @@ class ChatClient:
         deadline = time.monotonic() + self.timeout
         with self.session.post(url, json=body, headers=headers, timeout=self.timeout, stream=True) as response:
             chunks = []
-            for chunk in response.iter_content(chunk_size=65536):
+            # read1 returns what has arrived (iter_content would wait for a whole chunk), so the deadline holds.
+            while chunk := response.raw.read1(65536, decode_content=True):
                 chunks.append(chunk)
                 if time.monotonic() > deadline:
                     raise _TooSlow
