@@ -359,3 +359,14 @@ def test_summarise_again_queues_a_summarise_run(summarised, admin_client, django
     run = PipelineRun.objects.get(stream=summarised)
     assert {step.name for step in run.steps.all()} == {"summarise"} and run.steps.count() == 2
     assert f"summarise queued as pipeline run #{run.id}" in response.content.decode()
+
+
+def test_forgetting_an_edit_lets_the_next_run_replace_it(summarised, admin_client):
+    summary = ClipSummary.objects.get(clip=clips(summarised)[0])
+    clip_summary_edit(summary=summary, changes={"title": "Mine"})
+    url = reverse("admin:transcription_clipsummary_changelist")
+
+    admin_client.post(url, {"action": "forget_edits", "_selected_action": [summary.id]})
+    replaced = clip_summarise(clip_id=summary.clip_id)
+
+    assert replaced.title != "Mine" and replaced.edited_at is None and not replaced.kept_edit

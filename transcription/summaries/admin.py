@@ -64,6 +64,12 @@ class EditedMixin:
     """Saving a change marks the summary edited (through the service, which checks it again)."""
 
     edit = None
+    actions = ["forget_edits"]
+
+    @admin.action(description="Forget the edits: the next run replaces the selected summaries", permissions=["change"])
+    def forget_edits(self, request, queryset):
+        count = queryset.update(edited_at=None, kept_edit=False)
+        self.message_user(request, f"{count} summary(ies) will be replaced by the next summarise run.")
 
     def save_model(self, request, obj, form, change):
         if change and form.has_changed():

@@ -6,6 +6,7 @@ checked whole by the same validator the engines' output passes; a bad one is a 4
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
@@ -32,6 +33,31 @@ class StreamSummarySerializer(serializers.ModelSerializer):
         model = StreamSummary
         fields = ["id", "stream", *STREAM_FIELDS, *_ORIGIN]
         read_only_fields = fields
+
+
+class _MomentSerializer(serializers.Serializer):
+    timestamp_start = serializers.FloatField(help_text="seconds on the stream timeline")
+    timestamp_end = serializers.FloatField(help_text="seconds on the stream timeline (not on errors)")
+    description = serializers.CharField()
+    reasoning = serializers.CharField()
+    segments = serializers.ListField(child=serializers.IntegerField(), help_text="transcript segment indexes")
+
+
+class ClipSummaryEditSerializer(serializers.Serializer):
+    """What a PATCH may send (any of these); documents the request, the one validator checks it."""
+
+    title = serializers.CharField(required=False)
+    keywords = serializers.ListField(child=serializers.CharField(), required=False)
+    summary_main_discussion = serializers.CharField(required=False)
+    summary_context = serializers.CharField(required=False)
+    highlights = _MomentSerializer(many=True, required=False)
+    attentions = _MomentSerializer(many=True, required=False)
+    transcription_errors = _MomentSerializer(many=True, required=False)
+
+
+class StreamSummaryEditSerializer(serializers.Serializer):
+    title = serializers.CharField(required=False)
+    description = serializers.CharField(required=False)
 
 
 class _SummaryViewSet(
@@ -61,13 +87,15 @@ class _SummaryViewSet(
             return Response(
                 {"detail": "send a JSON object with the fields to change"}, status=status.HTTP_400_BAD_REQUEST
             )
+        changes = request.data.dict() if hasattr(request.data, "dict") else dict(request.data)  # a form's QueryDict
         try:
-            type(self).edit(summary=summary, changes=dict(request.data))
+            type(self).edit(summary=summary, changes=changes)
         except (SummaryInvalid, SummaryError) as error:
             return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
         return Response(self.get_serializer(summary).data)
 
 
+@extend_schema_view(partial_update=extend_schema(request=ClipSummaryEditSerializer))
 class ClipSummaryViewSet(_SummaryViewSet):
     queryset = ClipSummary.objects.select_related("clip").order_by("clip__stream_id", "clip__order")
     serializer_class = ClipSummarySerializer
@@ -76,6 +104,7 @@ class ClipSummaryViewSet(_SummaryViewSet):
     edit = clip_summary_edit
 
 
+@extend_schema_view(partial_update=extend_schema(request=StreamSummaryEditSerializer))
 class StreamSummaryViewSet(_SummaryViewSet):
     queryset = StreamSummary.objects.order_by("stream_id")
     serializer_class = StreamSummarySerializer

@@ -5,8 +5,9 @@
   similarity graph): a sentence is central when it is like many others. The main discussion is the top of
   that ranking picked with MMR (maximal marginal relevance), so it covers the talk rather than repeating its
   commonest point, then put back in spoken order.
-- Keywords, KeyBERT-style: candidate 1-3-word phrases of topic words (no stopword, filler or number), ranked
-  by similarity to the whole clip's embedding, picked with MMR; a phrase inside a longer chosen one is dropped.
+- Keywords, KeyBERT-style: candidate 1-3-word phrases of topic words (no stopword, filler, number, adverb or
+  participle, not ending on a common verb), ranked by similarity to the whole clip's embedding (plus a little
+  for how often each is said), picked with MMR; a phrase inside a longer chosen one is dropped.
   The title is the top keywords.
 - Highlights: the moments a viewer would clip. Each sentence scores its centrality (is it about the topic?),
   its loudness against the clip's median (is the streamer excited?) and an exclamation or interjection in its
@@ -29,7 +30,7 @@ import numpy as np
 from transcription.summaries.flags import AttentionRules, attentions, transcription_errors
 from transcription.summaries.schema import empty_clip_summary, validate_clip_summary
 from transcription.summaries.speech import ClipDigest, ClipSpeech, Progress, SpeechSegment, format_time
-from transcription.summaries.words import FILLERS, STOPWORDS
+from transcription.summaries.words import FILLERS, STOPWORDS, VERBS
 
 Embed = Callable[[list[str]], np.ndarray]
 
@@ -87,11 +88,13 @@ class ExtractiveSummariser:
         return extractive_stream_summary(clips, stream_title=stream_title)
 
     def _keywords(self, sentences: Sequence[SpeechSegment], document: np.ndarray) -> list[str]:
-        candidates = candidate_phrases([segment.text for segment in sentences])
-        if not candidates:
+        counts = candidate_phrases([segment.text for segment in sentences])
+        if not counts:
             return []
+        candidates = list(counts)
         vectors = self.embed(candidates)
-        relevance = vectors @ document
+        # KeyBERT's similarity to the whole clip, nudged towards what is said again and again.
+        relevance = vectors @ document + 0.05 * np.log([counts[phrase] for phrase in candidates])
         chosen: list[str] = []
         for index in mmr(vectors, relevance, count=self.keywords * 2, diversity=0.5):
             phrase = candidates[index]
@@ -140,17 +143,21 @@ def mmr(vectors: np.ndarray, relevance: np.ndarray, *, count: int, diversity: fl
     return picked
 
 
-def candidate_phrases(texts: Sequence[str], limit: int = MAX_CANDIDATES) -> list[str]:
-    """1-3-word phrases of topic words found in ``texts``, the most frequent first (then first said first)."""
+def candidate_phrases(texts: Sequence[str], limit: int = MAX_CANDIDATES) -> Counter[str]:
+    """1-3-word phrases of topic words found in ``texts`` and how often each is said, the most frequent first.
+
+    Noun-ish without a tagger: no stopword, filler, number, adverb (-ly) or past participle (-ed) inside, and
+    no common verb at the end ("the parser holds" gives "parser", not "parser holds").
+    """
     counts: Counter[str] = Counter()
     for text in texts:
         for run in _topic_runs(text):
             for size in (1, 2, 3):
                 for start in range(len(run) - size + 1):
-                    phrase = " ".join(run[start : start + size])
-                    if size > 1 or len(phrase) > 2:
-                        counts[phrase] += 1
-    return [phrase for phrase, _ in counts.most_common(limit)]
+                    words = run[start : start + size]
+                    if words[-1] not in VERBS and (size > 1 or len(words[0]) > 2):
+                        counts[" ".join(words)] += 1
+    return Counter(dict(counts.most_common(limit)))
 
 
 def _topic_runs(text: str) -> list[list[str]]:
@@ -160,11 +167,16 @@ def _topic_runs(text: str) -> list[list[str]]:
         if not piece or piece.isspace():
             continue
         token = piece.lower().strip("'")
-        if _TOKEN.fullmatch(token) and token not in STOPWORDS and token not in FILLERS:
+        if _TOKEN.fullmatch(token) and token not in STOPWORDS and token not in FILLERS and not _inflected(token):
             runs[-1].append(token)
         elif runs[-1]:
             runs.append([])
     return [run for run in runs if run]
+
+
+def _inflected(token: str) -> bool:
+    """An adverb (finally) or a past participle (assumed), but not a noun like speed or bed."""
+    return len(token) > 4 and (token.endswith("ly") or (token.endswith("ed") and not token.endswith("eed")))
 
 
 def title_from(keywords: Sequence[str], main: Sequence[SpeechSegment]) -> str:

@@ -111,6 +111,8 @@ def validate_clip_summary(data: object, *, segment_indexes: Collection[int] | No
         _check_length(field, summary[field], MAX_TEXT)
     if len(summary["keywords"]) > MAX_KEYWORDS:
         raise SummaryInvalid(f"keywords: at most {MAX_KEYWORDS}, got {len(summary['keywords'])}")
+    for number, keyword in enumerate(summary["keywords"]):
+        _check_length(f"keywords[{number}]", keyword, MAX_TITLE)
     summary["title"] = summary["title"].strip()
     summary["keywords"] = [keyword.strip() for keyword in summary["keywords"] if keyword.strip()]
     for field in ("highlights", "attentions", "transcription_errors"):
@@ -141,6 +143,9 @@ def _check(validator: Draft202012Validator, data: object) -> None:
 def _check_length(place: str, text: str, limit: int) -> None:
     if len(text) > limit:
         raise SummaryInvalid(f"{place}: at most {limit} characters, got {len(text)}")
+    # PostgreSQL stores neither a NUL nor half a surrogate pair, in text or in JSON.
+    if "\x00" in text or any("\ud800" <= char <= "\udfff" for char in text):
+        raise SummaryInvalid(f"{place}: contains a NUL character or an unpaired surrogate")
 
 
 def _check_item(place: str, item: dict, segment_indexes: Collection[int] | None) -> None:

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from streams.models import Stream, VideoClip
-from transcription.models import Transcript
+from transcription.models import Segment, Transcript
 from transcription.summaries.chat import ChatClient
 from transcription.summaries.extractive import ExtractiveSummariser
 from transcription.summaries.flags import AttentionRules
@@ -178,11 +178,7 @@ def clip_summary_edit(*, summary: ClipSummary, changes: dict) -> ClipSummary:
     unknown = set(changes) - set(CLIP_FIELDS)
     if unknown:
         raise SummaryError(f"cannot edit {', '.join(sorted(unknown))}; editable: {', '.join(CLIP_FIELDS)}")
-    indexes = set(
-        Transcript.objects.filter(clip_id=summary.clip_id)
-        .values_list("segments__index", flat=True)
-        .exclude(segments__index=None)
-    )
+    indexes = set(Segment.objects.filter(transcript__clip_id=summary.clip_id).values_list("index", flat=True))
     clean = validate_clip_summary(summary.as_dict() | changes, segment_indexes=indexes)
     for name in CLIP_FIELDS:
         setattr(summary, name, clean[name])

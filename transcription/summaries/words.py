@@ -65,3 +65,13 @@ PROFANITY = (
     "slut",
     "whore",
 )
+
+# Verbs a spoken phrase often ends on ("the parser holds", "three tests fail"): a keyword does not end on one.
+VERBS = frozenset(
+    """
+    add adds added asks break breaks broke call calls change changes check checks compile compiles do does
+    fail fails find finds fix fixes give gives happen happens hold holds keep keeps let lets make makes move
+    moves put puts run runs seem seems set sets show shows split splits start starts stop stops take takes
+    tell tells turn turns update updates use uses work works write writes wrote
+    """.split()
+)
