@@ -3,6 +3,8 @@ the command, and the API and admin, each for the owner only."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -10,7 +12,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from pipeline.models import PipelineRun, StepStatus
-from pipeline.workflows import create_process_run, run_here
+from pipeline.workflows import create_process_run, run_here, start_stream_processing
 from streams.analysis.models import ClipAnalysis
 from streams.analysis.services import clip_analyse
 from streams.models import Stream, VideoClip
@@ -370,3 +372,19 @@ def test_forgetting_an_edit_lets_the_next_run_replace_it(summarised, admin_clien
     replaced = clip_summarise(clip_id=summary.clip_id)
 
     assert replaced.title != "Mine" and replaced.edited_at is None and not replaced.kept_edit
+
+
+def test_a_real_worker_summarises_the_clips_in_order_then_drafts_the_stream(transactional_db, celery_worker, user):
+    stream = make_stream(user, FIRST, SECOND)
+
+    run = start_stream_processing(stream.id, user, steps=("summarise",))
+
+    deadline = time.monotonic() + 240
+    while not PipelineRun.objects.get(id=run.id).is_finished and time.monotonic() < deadline:
+        time.sleep(0.3)
+    run = PipelineRun.objects.get(id=run.id)
+    assert run.status == "completed", run.error
+    assert run.progress == 100
+    first, second = (ClipSummary.objects.get(clip=clip) for clip in clips(stream))
+    assert first.updated_at < second.updated_at and second.summary_context.endswith(first.summary_context)
+    assert StreamSummary.objects.get(stream=stream).updated_at >= second.updated_at
