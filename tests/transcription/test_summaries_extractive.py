@@ -238,6 +238,21 @@ def test_stream_summary_from_clip_summaries():
             "transcription_errors[0].segments: no segment 9 in this transcript",
         ),
         ({"title": "x" * 201}, "title: at most 200 characters"),
+        ({"summary_context": "a\x00b"}, "summary_context: contains a NUL character"),
+        (
+            {
+                "highlights": [
+                    {
+                        "timestamp_start": 1e400,
+                        "timestamp_end": 1e400,
+                        "description": "",
+                        "reasoning": "",
+                        "segments": [],
+                    }
+                ]
+            },
+            "highlights[0]: times must be finite",
+        ),
     ],
 )
 def test_the_validator_names_what_is_wrong(change, message):

@@ -10,6 +10,7 @@ here before anything is stored. Pure: no Django.
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Collection
 
 from jsonschema import Draft202012Validator
@@ -150,6 +151,8 @@ def _check_length(place: str, text: str, limit: int) -> None:
 
 def _check_item(place: str, item: dict, segment_indexes: Collection[int] | None) -> None:
     start, end = item["timestamp_start"], item.get("timestamp_end", item["timestamp_start"])
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise SummaryInvalid(f"{place}: times must be finite numbers of seconds")
     if start < 0:
         raise SummaryInvalid(f"{place}.timestamp_start: must not be negative, got {start}")
     if end < start:
