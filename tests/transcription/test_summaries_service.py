@@ -344,10 +344,11 @@ def test_the_admin_shows_summaries_on_stream_and_clip_pages_and_an_edit_is_marke
     summary.refresh_from_db()
     assert summary.edited_at is None
 
-    form["transcription_errors"] = "[]"
+    form["transcription_errors"] = ""  # an emptied box: none
     assert admin_client.post(url, form).status_code == 302
     summary.refresh_from_db()
     assert summary.title == "Edited in the admin" and summary.edited_at is not None
+    assert summary.transcription_errors == [] and summary.keywords == ["coop"]
 
 
 def test_summarise_again_queues_a_summarise_run(summarised, admin_client, django_capture_on_commit_callbacks):
@@ -388,3 +389,23 @@ def test_a_real_worker_summarises_the_clips_in_order_then_drafts_the_stream(tran
     first, second = (ClipSummary.objects.get(clip=clip) for clip in clips(stream))
     assert first.updated_at < second.updated_at and second.summary_context.endswith(first.summary_context)
     assert StreamSummary.objects.get(stream=stream).updated_at >= second.updated_at
+
+
+def test_the_stream_draft_is_edited_in_the_admin_and_over_the_api_with_clear_errors(
+    summarised, admin_client, api_client
+):
+    draft = StreamSummary.objects.get(stream=summarised)
+    url = reverse("admin:transcription_streamsummary_change", args=[draft.id])
+
+    assert admin_client.post(url, {"title": "Coop build, day 1", "description": "We build a coop."}).status_code == 302
+    draft.refresh_from_db()
+    assert (draft.title, draft.edited_at is not None) == ("Coop build, day 1", True)
+
+    response = api_client.patch(f"/api/stream-summaries/{draft.id}/", {"description": 5}, format="json")
+    assert response.status_code == 400 and response.json()["detail"] == "description: 5 is not of type 'string'"
+    response = api_client.patch(f"/api/stream-summaries/{draft.id}/", {"stream": 9}, format="json")
+    assert (
+        response.status_code == 400 and "cannot edit stream; editable: title, description" in response.json()["detail"]
+    )
+    draft.refresh_from_db()
+    assert draft.description == "We build a coop."

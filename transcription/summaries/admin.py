@@ -37,6 +37,9 @@ class ClipSummaryForm(forms.ModelForm):
         cleaned = super().clean()
         if self.errors:
             return cleaned
+        for name in ("keywords", "highlights", "attentions", "transcription_errors"):
+            if cleaned.get(name) is None:  # an emptied JSON box means none
+                cleaned[name] = []
         indexes = set(Segment.objects.filter(transcript__clip_id=self.instance.clip_id).values_list("index", flat=True))
         try:
             validate_clip_summary({name: cleaned.get(name) for name in CLIP_FIELDS}, segment_indexes=indexes)
