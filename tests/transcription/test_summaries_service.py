@@ -409,3 +409,37 @@ def test_the_stream_draft_is_edited_in_the_admin_and_over_the_api_with_clear_err
     )
     draft.refresh_from_db()
     assert draft.description == "We build a coop."
+
+
+def test_the_openai_engine_through_the_step_stores_its_summary_and_the_draft(stream):
+    def reply(body: dict) -> Reply:
+        if body["response_format"]["json_schema"]["name"] == "stream_summary":
+            return Reply(content={"title": "Building a pallet coop", "description": "Walls, then the roof."})
+        first = int(body["messages"][-1]["content"].split("Transcript:\n[", 1)[1].split("]", 1)[0])
+        moment = {"timestamp_start": 0, "timestamp_end": 9999, "description": "d", "reasoning": "r", "segments": [2]}
+        return Reply(
+            content={
+                "title": f"Part from segment {first}",
+                "keywords": ["coop"],
+                "summary_main_discussion": "Coop talk.",
+                "summary_context": "Coop so far.",
+                "highlights": [moment],
+                "attentions": [],
+                "transcription_errors": [],
+            }
+        )
+
+    run = create_process_run(stream, owner=stream.owner, steps=("summarise",))
+    with ChatServer() as server:
+        server.replies = reply
+        with override_settings(SUMMARY_ENGINE="openai", OPENAI_BASE_URL=server.url, SUMMARY_MODEL="llama3"):
+            run = run_here(run)
+
+    assert run.status == "completed", run.error
+    first, second = (ClipSummary.objects.get(clip=clip) for clip in clips(stream))
+    assert (second.engine, second.model_name) == ("openai", "llama3")
+    # the model's times are held inside the cited segment, on the stream timeline (clip 2 starts at 60 s)
+    assert (second.highlights[0]["timestamp_start"], second.highlights[0]["timestamp_end"]) == (81.0, 88.0)
+    assert [a["description"] for a in second.attentions] == ["An e-mail address: coop.fan@example.org"]
+    assert "Context from before: Coop so far." in server.user_prompts()[1]
+    assert StreamSummary.objects.get(stream=stream).title == "Building a pallet coop"
