@@ -294,6 +294,8 @@ WHISPER_TEMPERATURE = [float(t) for t in env_list("WHISPER_TEMPERATURE", [])]
 # --- Summaries (transcription/summaries) ------------------------------------------------------------
 # "extractive" (offline, the bundled MiniLM) or "openai" (any OpenAI-compatible chat endpoint).
 SUMMARY_ENGINE = env_str("SUMMARY_ENGINE", "extractive")
+if SUMMARY_ENGINE not in ("extractive", "openai"):
+    raise ImproperlyConfigured(f"SUMMARY_ENGINE={SUMMARY_ENGINE!r} is unknown: use extractive or openai")
 OPENAI_BASE_URL = env_str("OPENAI_BASE_URL", "https://api.openai.com/v1")  # vLLM, Ollama, llama.cpp: theirs
 OPENAI_API_KEY = env_str("OPENAI_API_KEY")
 SUMMARY_MODEL = env_str("SUMMARY_MODEL", "gpt-4o-mini")

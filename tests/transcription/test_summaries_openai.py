@@ -287,3 +287,13 @@ def test_no_speech_asks_nothing(server, client):
     summary = ChatSummariser(client=client).summarise_clip(ClipSpeech(segments=[], previous_context="before"))
 
     assert summary["summary_context"] == "before" and server.requests == []
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [("7", 7.0), ("0.5", 0.5), ("-3", 0.0), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0), ("soon", None), (None, None)],
+)
+def test_retry_after_in_seconds_or_as_an_http_date(header, seconds):
+    from transcription.summaries.chat import _retry_after
+
+    assert _retry_after(header) == seconds
