@@ -7,6 +7,7 @@ from episodes.api import EpisodeViewSet, HighlightViewSet, ProjectViewSet
 from pipeline.api import PipelineRunViewSet
 from streams.api import SeriesViewSet, StreamViewSet, VideoClipViewSet
 from transcription.api import ClipAnalysisViewSet, ProcessingViewSet, TranscriptViewSet
+from transcription.summaries.api import ClipSummaryViewSet, StreamSummaryViewSet
 from widgets.api import StreamWidgetViewSet
 
 router = DefaultRouter()
@@ -20,6 +21,8 @@ router.register("pipeline-runs", PipelineRunViewSet, basename="pipeline-runs")
 router.register("transcripts", TranscriptViewSet, basename="transcripts")
 router.register("clip-analyses", ClipAnalysisViewSet, basename="clip-analyses")
 router.register("processing", ProcessingViewSet, basename="processing")
+router.register("clip-summaries", ClipSummaryViewSet, basename="clip-summaries")
+router.register("stream-summaries", StreamSummaryViewSet, basename="stream-summaries")
 router.register("twitch-links", TwitchLinkViewSet, basename="twitch-links")
 router.register("eventsub-subscriptions", EventSubSubscriptionViewSet, basename="eventsub-subscriptions")
 router.register("chat-messages", ChatMessageViewSet, basename="chat-messages")

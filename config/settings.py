@@ -321,6 +321,21 @@ WHISPER_MAX_NEW_TOKENS = env_int("WHISPER_MAX_NEW_TOKENS", 0)  # 0: the engine's
 # Decoding temperatures, tried in order when a result looks wrong; empty: the engine's (0, 0.2, ..., 1.0).
 WHISPER_TEMPERATURE = [float(t) for t in env_list("WHISPER_TEMPERATURE", [])]
 
+# --- Summaries (transcription/summaries) ------------------------------------------------------------
+# "extractive" (offline, the bundled MiniLM) or "openai" (any OpenAI-compatible chat endpoint).
+SUMMARY_ENGINE = env_str("SUMMARY_ENGINE", "extractive")
+if SUMMARY_ENGINE not in ("extractive", "openai"):
+    raise ImproperlyConfigured(f"SUMMARY_ENGINE={SUMMARY_ENGINE!r} is unknown: use extractive or openai")
+SUMMARY_MODEL = env_str("SUMMARY_MODEL", "gpt-4o-mini")
+SUMMARY_CONTEXT_TOKENS = env_int("SUMMARY_CONTEXT_TOKENS", 6000)  # transcript per request (4 characters a token)
+SUMMARY_MAX_TOKENS = env_int("SUMMARY_MAX_TOKENS", 4096)  # the longest reply asked for
+SUMMARY_CALL_TIME_LIMIT = env_float("SUMMARY_CALL_TIME_LIMIT", 120.0)  # seconds per request, first byte to last
+SUMMARY_RETRIES = env_int("SUMMARY_RETRIES", 3)  # after a 429, a 5xx or a dropped connection
+SUMMARY_RETRY_MAX_WAIT = env_float("SUMMARY_RETRY_MAX_WAIT", 60.0)  # a longer Retry-After fails the step at once
+# Attentions found by rule: any of profanity, email, phone; the profanity words (empty: the built-in list).
+SUMMARY_ATTENTION_RULES = env_list("SUMMARY_ATTENTION_RULES", ["profanity", "email", "phone"])
+SUMMARY_PROFANITY_WORDS = env_list("SUMMARY_PROFANITY_WORDS", [])
+
 # --- Rendering ------------------------------------------------------------------------------------
 # A named preset from rendering/argv.py ("reference" = 2560x1440 libx264 CRF 18, AAC 192k 48 kHz;
 # "nvenc" for a GPU worker), with optional overrides. RENDER_MODE: auto | copy | smartcut | reencode.

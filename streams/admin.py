@@ -8,7 +8,8 @@ from streams.forms import IngestForm
 from streams.models import Series, Stream, VideoClip, WatchedFile
 from streams.services import IngestError, IngestReport
 from streams.timefmt import format_hms
-from transcription.admin import embed_streams, reprocess_streams
+from transcription.admin import embed_streams, reprocess_streams, summarise_streams
+from transcription.summaries.admin import ClipSummaryInline, StreamSummaryInline, clip_summaries_html
 
 
 class VideoClipInline(OwnedTabularInline):
@@ -52,11 +53,19 @@ class StreamAdmin(OwnedAdmin):
     list_filter = ["series", "owner", "recorded_at"]
     search_fields = ["title", "description", "clips__original_name"]
     date_hierarchy = "recorded_at"
-    readonly_fields = ["length", "recorded_at", "created_at", "updated_at"]
-    fields = ["owner", "title", "series", "description", "language", "recorded_at", "length"]
-    inlines = [VideoClipInline]
+    readonly_fields = ["length", "recorded_at", "created_at", "updated_at", "clip_summaries"]
+    fields = ["owner", "title", "series", "description", "language", "recorded_at", "length", "clip_summaries"]
+    inlines = [StreamSummaryInline, VideoClipInline]
     change_list_template = "admin/streams/stream/change_list.html"
-    actions = [reprocess_streams, embed_streams]
+    actions = [reprocess_streams, summarise_streams, embed_streams]
+
+    def get_inlines(self, request, obj):
+        # A new stream has no summary yet (and its form then needs no summary rows).
+        return [inline for inline in self.inlines if obj is not None or inline is not StreamSummaryInline]
+
+    @admin.display(description="clip summaries")
+    def clip_summaries(self, stream):
+        return clip_summaries_html(stream) if stream.pk else "-"
 
     @admin.display(description="duration", ordering="duration")
     def length(self, stream):
@@ -136,6 +145,7 @@ class VideoClipAdmin(OwnedAdmin):
         "source_etag",
     ]
     exclude = ["start_time", "duration"]
+    inlines = [ClipSummaryInline]
 
     @admin.display(description="starts at", ordering="start_time")
     def start(self, clip):

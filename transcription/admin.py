@@ -11,13 +11,14 @@ from django.utils.safestring import mark_safe
 from config.admin_ownership import OwnedAdmin, owned_by
 from config.downloads import attachment
 from pipeline.media_access import media_url
-from pipeline.steps import ANALYSE, EMBED, PROCESS_STEPS, TRANSCRIBE
+from pipeline.steps import ANALYSE, EMBED, PROCESS_STEPS, SUMMARISE, TRANSCRIBE
 from pipeline.workflows import start_stream_processing
 from streams.analysis.models import ClipAnalysis
 from streams.models import Stream, VideoClip
 from transcription.exports import CONTENT_TYPES, stream_subtitles, transcript_subtitles
 from transcription.models import Transcript
 from transcription.subtitles import format_timestamp
+from transcription.summaries.admin import ClipSummaryAdmin, StreamSummaryAdmin  # noqa: F401  (registers them)
 
 
 def _start_runs(request, clips_by_stream: dict[int, list[int]], steps: tuple[str, ...]) -> None:
@@ -42,6 +43,12 @@ def _by_stream(clip_rows) -> dict[int, list[int]]:
 def reprocess_streams(modeladmin, request, queryset):
     """For the stream admin's ``actions`` (streams/admin.py); ``queryset`` is the user's own streams."""
     _start_runs(request, {stream.id: None for stream in queryset}, PROCESS_STEPS)
+
+
+@admin.action(description="Summarise the selected streams again (edited summaries are kept)", permissions=["change"])
+def summarise_streams(modeladmin, request, queryset):
+    """For the stream admin's ``actions``: every clip in order, then the stream's draft."""
+    _start_runs(request, {stream.id: None for stream in queryset}, (SUMMARISE,))
 
 
 @admin.action(description="Embed again (search rows, with the configured model)", permissions=["change"])

@@ -58,5 +58,6 @@ class Segment(models.Model):
         }
 
 
-# Search rows live with the search code; imported here so Django registers them.
+# Search rows and summaries live with their code; imported here so Django registers them.
 from transcription.search.models import SearchChunk  # noqa: E402, F401
+from transcription.summaries.models import ClipSummary, StreamSummary  # noqa: E402, F401

@@ -16,7 +16,7 @@ from episodes.models import Episode, Highlight, Project
 from pipeline.models import PipelineRun, StepRun
 from streams.analysis.models import ClipAnalysis
 from streams.models import Series, Stream, VideoClip, WatchedFile
-from transcription.models import Segment, Transcript
+from transcription.models import ClipSummary, Segment, StreamSummary, Transcript
 from widgets.services import widget_create
 
 # Admins that are not per owner, and why. Every other registered admin must be an OwnedAdmin.
@@ -69,6 +69,15 @@ def make_world(user: User, mark: str) -> World:
     analysis = ClipAnalysis.objects.create(
         clip=clip, threshold_db=-48.0, min_silence=1.0, duration=60.0, silences=[[10.0, 20.0]], speech=[[0.0, 10.0]]
     )
+    moment = {"timestamp_start": 1.0, "timestamp_end": 2.0, "description": f"{mark} moment", "reasoning": "r"}
+    clip_summary = ClipSummary.objects.create(
+        clip=clip,
+        title=f"{mark} summary",
+        keywords=[f"{mark} topic"],
+        summary_main_discussion=f"{mark} speaks",
+        highlights=[moment | {"segments": [0]}],
+    )
+    stream_summary = StreamSummary.objects.create(stream=stream, title=f"{mark} draft", description=f"{mark} text")
     project = Project.objects.create(owner=user, title=f"{mark} project", series=series)
     project.streams.add(stream)
     episode = Episode.objects.create(
@@ -96,6 +105,7 @@ def make_world(user: User, mark: str) -> World:
         owner=user, path=f"/obs/{mark}.mkv", size_bytes=1, mtime_ns=1, status="failed", error=f"{mark} is empty"
     )
     rows = [series, stream, clip, transcript, analysis, project, episode, run, step, widget, link, subscription]
+    rows += [clip_summary, stream_summary]
     rows += [message, token, watched, user, highlight]
     return World(user=user, mark=mark, rows=rows, secrets=[mark, widget.access_token, token.key])
 

@@ -24,7 +24,7 @@ from rest_framework.authtoken.models import Token
 from episodes.models import Episode, Project
 from streams.models import Series, Stream, VideoClip
 from tests.chat.conftest import fake_twitch  # noqa: F401  (fixture: Helix calls answered locally, not a 502)
-from transcription.models import Segment, Transcript
+from transcription.models import ClipSummary, Segment, StreamSummary, Transcript
 from widgets.models import StreamWidget
 
 EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "5"))
@@ -38,6 +38,8 @@ def fuzz_token(db, user) -> str:
     clip = VideoClip.objects.create(stream=stream, order=0, file="clips/a.mp4", original_name="a.mp4", duration=60)
     transcript = Transcript.objects.create(clip=clip, language="en", text="Hi.")
     Segment.objects.create(transcript=transcript, index=0, start=0, end=1, text="Hi.")
+    ClipSummary.objects.create(clip=clip, title="Hi", keywords=["hi"])
+    StreamSummary.objects.create(stream=stream, title="Hi")
     project = Project.objects.create(owner=user, title="Project", series=series)
     Episode.objects.create(owner=user, stream=stream, project=project, title="Episode", tracks=[{"start": 0, "end": 5}])
     StreamWidget.objects.create(owner=user, title="Timer", type="countdown")

@@ -6,6 +6,7 @@ from pipeline.steps import PROCESS_STEPS
 from pipeline.workflows import create_process_run, run_here, start_stream_processing
 from streams.models import Stream
 from transcription.selectors import stream_transcript_text
+from transcription.summaries.selectors import stream_summary_text
 
 
 class Command(BaseCommand):
@@ -43,6 +44,8 @@ class Command(BaseCommand):
             raise CommandError(run.error)
         if "transcribe" in steps and run.status == RunStatus.COMPLETED:
             self.stdout.write(stream_transcript_text(stream))
+        if "summarise" in steps and run.status == RunStatus.COMPLETED:
+            self.stdout.write(stream_summary_text(stream))
 
     def _stream(self, key: str) -> Stream:
         streams = Stream.objects.filter(id=int(key)) if key.isdigit() else Stream.objects.filter(title=key)
