@@ -33,7 +33,7 @@ def s3(s3_server):
     """A client and a fresh bucket on the local S3 server."""
     import uuid
 
-    from rendering.archive import s3_client
+    from rendering.publishing.archive import s3_client
 
     client = s3_client(endpoint_url=s3_server, region_name="us-east-1", access_key="test", secret_key="test")
     bucket = f"archive-{uuid.uuid4().hex[:12]}"
@@ -60,7 +60,7 @@ def rendered_episode(db, user, youtube_settings):
     from django.core.files.base import ContentFile
 
     from episodes.models import Episode
-    from rendering.publish import youtube_credential_save
+    from rendering.publishing.tokens import youtube_credential_save
     from streams.models import Series, Stream
     from tests.rendering.fake_youtube import REFRESH_TOKEN
 

@@ -3,9 +3,10 @@
 import pytest
 from django.core.files.base import ContentFile
 
-from rendering.archive import ArchiveError
-from rendering.models import ArchivedFile
-from rendering.publish import episode_archive, episode_publish_start
+from rendering.publishing.archive import ArchiveError
+from rendering.publishing.archiving import episode_archive
+from rendering.publishing.models import ArchivedFile
+from rendering.publishing.services import episode_publish_start
 from streams.models import VideoClip
 
 

@@ -4,8 +4,8 @@ import pytest
 
 from config.celery import IO, app
 from episodes.models import Episode
-from rendering.publish import episode_publish_start
-from rendering.tasks_publish import archive_episode, publish_episode
+from rendering.publishing.services import episode_publish_start
+from rendering.publishing.tasks import archive_episode, publish_episode
 from tests.conftest import start_worker, stop_worker, wait_for_queues
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]

@@ -1,0 +1,71 @@
+"""Publish records in the admin: read-only views of how each upload went (the run has the live percentage),
+and the episode actions that post a vertical render to TikTok."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db import transaction
+
+from config.admin_ownership import OwnedAdmin
+from rendering.publishing.models import TikTokPost, YouTubeUpload
+from rendering.publishing.services import PublishError
+from rendering.publishing.tiktok_services import tiktok_post_start
+
+
+class _PublishRecordAdmin(OwnedAdmin):
+    owner_field = "episode__owner"
+    list_select_related = ["episode"]
+    search_fields = ["episode__title"]
+
+    def has_add_permission(self, request):
+        return False  # records come from publishing an episode, never from a blank form
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    @admin.display(description="sent")
+    def sent(self, record) -> str:
+        return f"{record.percent:.0f}%"
+
+
+@admin.register(TikTokPost)
+class TikTokPostAdmin(_PublishRecordAdmin):
+    list_display = ["episode", "mode", "status", "privacy_level", "forced_private", "sent", "updated_at"]
+    list_filter = ["status", "mode", "forced_private"]
+
+
+@admin.register(YouTubeUpload)
+class YouTubeUploadAdmin(_PublishRecordAdmin):
+    list_display = ["episode", "status", "video_id", "sent", "resume_at", "updated_at"]
+    list_filter = ["status"]
+
+
+def _post_to_tiktok(modeladmin, request, queryset, *, draft: bool) -> None:
+    from rendering.publishing.tasks import publish_tiktok
+
+    for episode in queryset.select_related("owner"):
+        try:
+            post = tiktok_post_start(episode=episode, draft=draft)
+        except PublishError as error:
+            modeladmin.message_user(request, f"{episode}: {error}", messages.ERROR)
+            continue
+        transaction.on_commit(lambda episode_id=episode.id: publish_tiktok.delay(episode_id))
+        forced = not draft and not settings.TIKTOK_APP_AUDITED
+        note = " It will be private (SELF_ONLY): TikTok has not audited this app." if forced else ""
+        modeladmin.message_user(
+            request, f"{episode}: TikTok {post.get_mode_display()} queued (run {post.run_id}).{note}"
+        )
+
+
+@admin.action(description="Post vertical render to TikTok", permissions=["change"])
+def post_to_tiktok(modeladmin, request, queryset):
+    _post_to_tiktok(modeladmin, request, queryset, draft=False)
+
+
+@admin.action(description="Send vertical render to TikTok as a draft", permissions=["change"])
+def draft_to_tiktok(modeladmin, request, queryset):
+    _post_to_tiktok(modeladmin, request, queryset, draft=True)
+
+
+PUBLISH_ACTIONS = [post_to_tiktok, draft_to_tiktok]
