@@ -75,7 +75,7 @@ def tiktok_post_start(
     if not default_storage.exists(key):
         raise PublishError(
             f"episode {episode.pk} has no vertical render ({key}): make one first with "
-            f"`manage.py vertical_clip --episode {episode.pk} --start S --end E`"
+            f"`manage.py vertical_clip --episode {episode.pk} [--start S --end E]`"
         )
     if privacy_level and privacy_level not in PRIVACY_LEVELS:
         raise PublishError(f"privacy_level: {privacy_level!r} is not one of {', '.join(PRIVACY_LEVELS)}")

@@ -84,3 +84,51 @@ def rendered_episode(db, user, youtube_settings):
     episode.rendered_file.save("episode-3.mp4", ContentFile(os.urandom(4 * 256 * 1024 + 777)))
     youtube_credential_save(owner=user, refresh_token=REFRESH_TOKEN)
     return episode
+
+
+@pytest.fixture
+def fake_tiktok():
+    from tests.rendering.fake_tiktok import FakeTikTok
+
+    server = FakeTikTok().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def tiktok_settings(settings, fake_tiktok, tmp_path):
+    """The real TikTok client against the fake server; no waiting between polls or retries."""
+    from tests.rendering.fake_tiktok import CLIENT_KEY, CLIENT_SECRET, MB
+
+    settings.TIKTOK_API_BASE = fake_tiktok.url
+    settings.TIKTOK_CLIENT_KEY, settings.TIKTOK_CLIENT_SECRET = CLIENT_KEY, CLIENT_SECRET
+    settings.TIKTOK_APP_AUDITED = False
+    settings.TIKTOK_CHUNK_SIZE = 5 * MB
+    settings.TIKTOK_POLL_INTERVAL = 0.0
+    settings.TIKTOK_RETRY_WAIT = 0.0
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings
+
+
+@pytest.fixture
+def tiktok_episode(db, user, tiktok_settings):
+    """An episode with a 12 MB vertical render (two chunks of 5 MB, the last holding 7), its owner connected
+    to (fake) TikTok."""
+    import os
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from episodes.models import Episode
+    from rendering.publishing.tokens import tiktok_credential_save
+    from rendering.vertical_service import episode_vertical_key
+    from streams.models import Stream
+    from tests.rendering.fake_tiktok import MB, REFRESH_TOKEN
+
+    stream = Stream.objects.create(owner=user, title="Friday run", language="en")
+    episode = Episode.objects.create(
+        owner=user, stream=stream, order=1, title="Boss down in one hit", tracks=[{"start": 0, "end": 30}]
+    )
+    default_storage.save(episode_vertical_key(episode.id), ContentFile(os.urandom(12 * MB + 123)))
+    tiktok_credential_save(owner=user, refresh_token=REFRESH_TOKEN)
+    return episode
