@@ -8,8 +8,10 @@ from django.contrib import admin, messages
 from django.db import transaction
 
 from config.admin_ownership import OwnedAdmin
+from rendering.publishing.archive import ArchiveError
+from rendering.publishing.archiving import episode_archive_start
 from rendering.publishing.models import TikTokPost, YouTubeUpload
-from rendering.publishing.services import PublishError
+from rendering.publishing.services import PublishError, episode_publish_start
 from rendering.publishing.tiktok_services import tiktok_post_start
 
 
@@ -68,4 +70,29 @@ def draft_to_tiktok(modeladmin, request, queryset):
     _post_to_tiktok(modeladmin, request, queryset, draft=True)
 
 
-PUBLISH_ACTIONS = [post_to_tiktok, draft_to_tiktok]
+@admin.action(description="Upload to YouTube (private)", permissions=["change"])
+def upload_to_youtube(modeladmin, request, queryset):
+    from rendering.publishing.tasks import publish_episode
+
+    for episode in queryset.select_related("owner", "stream"):
+        try:
+            upload = episode_publish_start(episode=episode)
+        except PublishError as error:
+            modeladmin.message_user(request, f"{episode}: {error}", messages.ERROR)
+            continue
+        transaction.on_commit(lambda episode_id=episode.id: publish_episode.delay(episode_id))
+        modeladmin.message_user(request, f"{episode}: YouTube upload queued (run {upload.run_id})")
+
+
+@admin.action(description="Archive to object storage", permissions=["change"])
+def archive_to_storage(modeladmin, request, queryset):
+    for episode in queryset.select_related("owner", "stream"):
+        try:
+            run = episode_archive_start(episode=episode)
+        except ArchiveError as error:
+            modeladmin.message_user(request, f"{episode}: {error}", messages.ERROR)
+            continue
+        modeladmin.message_user(request, f"{episode}: archive queued (run {run.id})")
+
+
+PUBLISH_ACTIONS = [upload_to_youtube, post_to_tiktok, draft_to_tiktok, archive_to_storage]

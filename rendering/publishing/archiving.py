@@ -4,6 +4,7 @@ from its transfer threads, which must not write to the database.)"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
@@ -30,7 +31,11 @@ def episode_archive_start(*, episode: Episode, delete_local: bool | None = None)
 
 
 def episode_archive(
-    *, episode_id: int, delete_local: bool | None = None, run_id: int | None = None
+    *,
+    episode_id: int,
+    delete_local: bool | None = None,
+    run_id: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[ArchivedFile]:
     """Archive an episode's render and its stream's original recordings; local copies go only once verified.
 
@@ -58,6 +63,8 @@ def episode_archive(
             raise ArchiveError(str(error)) from error
         if step:
             step_done(step, last=last)
+        if progress:
+            progress(index + 1, len(files))
     return records
 
 

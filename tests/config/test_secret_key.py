@@ -113,3 +113,22 @@ def test_reseal_tokens_moves_stored_tokens_to_the_new_key_so_the_old_can_go(sett
     settings.SECRET_KEY = "another-" + GOOD
     with pytest.raises(CommandError, match="cannot be read with any key"):
         call_command("reseal_tokens")
+
+
+@pytest.mark.django_db
+def test_reseal_tokens_moves_tiktok_tokens_too(settings, user, capsys):
+    from django.core.management import call_command
+
+    from rendering.publishing.models import TikTokCredential
+    from rendering.publishing.tokens import tiktok_credential_save
+
+    settings.SECRET_KEY = "old-" + GOOD
+    tiktok_credential_save(owner=user, refresh_token="tiktok-refresh", access_token="tiktok-access", expires_in=3600)
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "new-" + GOOD, ["old-" + GOOD]
+
+    call_command("reseal_tokens")
+    settings.SECRET_KEY_FALLBACKS = []
+
+    assert "Re-sealed 1 token(s)" in capsys.readouterr().out
+    credential = TikTokCredential.objects.get(owner=user)
+    assert (credential.refresh_token, credential.access_token) == ("tiktok-refresh", "tiktok-access")
