@@ -3,11 +3,14 @@ and the episode actions that post a vertical render to TikTok."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib import admin, messages
 from django.db import transaction
 
 from config.admin_ownership import OwnedAdmin
+from episodes.models import Episode
 from rendering.publishing.archive import ArchiveError
 from rendering.publishing.archiving import episode_archive_start
 from rendering.publishing.models import TikTokPost, YouTubeUpload
@@ -43,56 +46,57 @@ class YouTubeUploadAdmin(_PublishRecordAdmin):
     list_filter = ["status"]
 
 
-def _post_to_tiktok(modeladmin, request, queryset, *, draft: bool) -> None:
+def _start_each(modeladmin, request, queryset, start: Callable[[Episode], str]) -> None:
+    """Start the work for each selected episode: ``start`` says what it queued, or raises why it cannot."""
+    for episode in queryset.select_related("owner", "stream"):
+        try:
+            message = start(episode)
+        except (PublishError, ArchiveError) as error:
+            modeladmin.message_user(request, f"{episode}: {error}", messages.ERROR)
+        else:
+            modeladmin.message_user(request, f"{episode}: {message}")
+
+
+def _tiktok(episode: Episode, *, draft: bool) -> str:
     from rendering.publishing.tasks import publish_tiktok
 
-    for episode in queryset.select_related("owner"):
-        try:
-            post = tiktok_post_start(episode=episode, draft=draft)
-        except PublishError as error:
-            modeladmin.message_user(request, f"{episode}: {error}", messages.ERROR)
-            continue
-        transaction.on_commit(lambda episode_id=episode.id: publish_tiktok.delay(episode_id))
-        forced = not draft and not settings.TIKTOK_APP_AUDITED
-        note = " It will be private (SELF_ONLY): TikTok has not audited this app." if forced else ""
-        modeladmin.message_user(
-            request, f"{episode}: TikTok {post.get_mode_display()} queued (run {post.run_id}).{note}"
-        )
+    post = tiktok_post_start(episode=episode, draft=draft)
+    transaction.on_commit(lambda: publish_tiktok.delay(episode.id))
+    forced = not draft and not settings.TIKTOK_APP_AUDITED
+    note = " It will be private (SELF_ONLY): TikTok has not audited this app." if forced else ""
+    return f"TikTok {post.get_mode_display()} queued (run {post.run_id}).{note}"
 
 
-@admin.action(description="Post vertical render to TikTok", permissions=["change"])
-def post_to_tiktok(modeladmin, request, queryset):
-    _post_to_tiktok(modeladmin, request, queryset, draft=False)
+def _youtube(episode: Episode) -> str:
+    from rendering.publishing.tasks import publish_episode
+
+    upload = episode_publish_start(episode=episode)
+    transaction.on_commit(lambda: publish_episode.delay(episode.id))
+    return f"YouTube upload queued (run {upload.run_id})"
 
 
-@admin.action(description="Send vertical render to TikTok as a draft", permissions=["change"])
-def draft_to_tiktok(modeladmin, request, queryset):
-    _post_to_tiktok(modeladmin, request, queryset, draft=True)
+def _archive(episode: Episode) -> str:
+    return f"archive queued (run {episode_archive_start(episode=episode).id})"
 
 
 @admin.action(description="Upload to YouTube (private)", permissions=["change"])
 def upload_to_youtube(modeladmin, request, queryset):
-    from rendering.publishing.tasks import publish_episode
+    _start_each(modeladmin, request, queryset, _youtube)
 
-    for episode in queryset.select_related("owner", "stream"):
-        try:
-            upload = episode_publish_start(episode=episode)
-        except PublishError as error:
-            modeladmin.message_user(request, f"{episode}: {error}", messages.ERROR)
-            continue
-        transaction.on_commit(lambda episode_id=episode.id: publish_episode.delay(episode_id))
-        modeladmin.message_user(request, f"{episode}: YouTube upload queued (run {upload.run_id})")
+
+@admin.action(description="Post vertical render to TikTok", permissions=["change"])
+def post_to_tiktok(modeladmin, request, queryset):
+    _start_each(modeladmin, request, queryset, lambda episode: _tiktok(episode, draft=False))
+
+
+@admin.action(description="Send vertical render to TikTok as a draft", permissions=["change"])
+def draft_to_tiktok(modeladmin, request, queryset):
+    _start_each(modeladmin, request, queryset, lambda episode: _tiktok(episode, draft=True))
 
 
 @admin.action(description="Archive to object storage", permissions=["change"])
 def archive_to_storage(modeladmin, request, queryset):
-    for episode in queryset.select_related("owner", "stream"):
-        try:
-            run = episode_archive_start(episode=episode)
-        except ArchiveError as error:
-            modeladmin.message_user(request, f"{episode}: {error}", messages.ERROR)
-            continue
-        modeladmin.message_user(request, f"{episode}: archive queued (run {run.id})")
+    _start_each(modeladmin, request, queryset, _archive)
 
 
 PUBLISH_ACTIONS = [upload_to_youtube, post_to_tiktok, draft_to_tiktok, archive_to_storage]

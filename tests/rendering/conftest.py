@@ -132,3 +132,26 @@ def tiktok_episode(db, user, tiktok_settings):
     default_storage.save(episode_vertical_key(episode.id), ContentFile(os.urandom(12 * MB + 123)))
     tiktok_credential_save(owner=user, refresh_token=REFRESH_TOKEN)
     return episode
+
+
+@pytest.fixture
+def archive_settings(youtube_settings, s3_server, s3):
+    """Archiving to a fresh bucket on the local S3 server."""
+    _, bucket = s3
+    youtube_settings.ARCHIVE_BUCKET = bucket
+    youtube_settings.AWS_S3_ENDPOINT_URL = s3_server
+    youtube_settings.AWS_S3_REGION_NAME = "us-east-1"
+    youtube_settings.AWS_ACCESS_KEY_ID = youtube_settings.AWS_SECRET_ACCESS_KEY = "test"
+    return youtube_settings
+
+
+@pytest.fixture
+def editor(client, user):
+    """The episodes' owner logged in to the admin as a staff user allowed to change episodes."""
+    from django.contrib.auth.models import Permission
+
+    user.is_staff = True
+    user.save()
+    user.user_permissions.set(Permission.objects.filter(codename__in=["view_episode", "change_episode"]))
+    client.force_login(user)
+    return client

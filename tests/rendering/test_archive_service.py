@@ -11,16 +11,6 @@ from streams.models import VideoClip
 
 
 @pytest.fixture
-def archive_settings(youtube_settings, s3_server, s3):
-    _, bucket = s3
-    youtube_settings.ARCHIVE_BUCKET = bucket
-    youtube_settings.AWS_S3_ENDPOINT_URL = s3_server
-    youtube_settings.AWS_S3_REGION_NAME = "us-east-1"
-    youtube_settings.AWS_ACCESS_KEY_ID = youtube_settings.AWS_SECRET_ACCESS_KEY = "test"
-    return youtube_settings
-
-
-@pytest.fixture
 def clip(rendered_episode):
     clip = VideoClip(stream=rendered_episode.stream, order=0, original_name="rec.mkv", duration=60)
     clip.file.save("rec.mkv", ContentFile(b"original recording bytes"), save=True)

@@ -60,16 +60,6 @@ def test_a_failed_upload_fails_its_run_with_the_reason(rendered_episode, fake_yo
     assert run.status == RunStatus.FAILED and "reconnect the account" in run.error
 
 
-@pytest.fixture
-def archive_settings(youtube_settings, s3_server, s3):
-    _, bucket = s3
-    youtube_settings.ARCHIVE_BUCKET = bucket
-    youtube_settings.AWS_S3_ENDPOINT_URL = s3_server
-    youtube_settings.AWS_S3_REGION_NAME = "us-east-1"
-    youtube_settings.AWS_ACCESS_KEY_ID = youtube_settings.AWS_SECRET_ACCESS_KEY = "test"
-    return youtube_settings
-
-
 def test_archiving_is_a_publish_run_with_a_step_per_file_weighted_by_size(rendered_episode, archive_settings):
     clip = VideoClip(stream=rendered_episode.stream, order=0, original_name="rec.mkv", duration=60)
     clip.file.save("rec.mkv", ContentFile(b"original recording bytes"), save=True)

@@ -1,7 +1,6 @@
 """The episode admin's YouTube and archive actions, and ``manage.py archive``: each a publish run."""
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
@@ -10,25 +9,6 @@ from pipeline.models import PipelineRun, RunStatus
 from rendering.publishing.models import ArchivedFile, YouTubeUpload
 from rendering.publishing.tasks import archive_episode
 from streams.models import VideoClip
-
-
-@pytest.fixture
-def archive_settings(youtube_settings, s3_server, s3):
-    _, bucket = s3
-    youtube_settings.ARCHIVE_BUCKET = bucket
-    youtube_settings.AWS_S3_ENDPOINT_URL = s3_server
-    youtube_settings.AWS_S3_REGION_NAME = "us-east-1"
-    youtube_settings.AWS_ACCESS_KEY_ID = youtube_settings.AWS_SECRET_ACCESS_KEY = "test"
-    return youtube_settings
-
-
-@pytest.fixture
-def editor(client, user):
-    user.is_staff = True
-    user.save()
-    user.user_permissions.set(Permission.objects.filter(codename__in=["view_episode", "change_episode"]))
-    client.force_login(user)
-    return client
 
 
 def act(client, action: str, episode) -> str:

@@ -52,16 +52,6 @@ def test_the_command_reports_a_refusal_from_tiktok(tiktok_episode, fake_tiktok):
         call_command("publish", str(tiktok_episode.id), "--tiktok")
 
 
-@pytest.fixture
-def editor(client, user):
-    """The episode's owner as a staff user allowed to change episodes."""
-    user.is_staff = True
-    user.save()
-    user.user_permissions.set(Permission.objects.filter(codename__in=["view_episode", "change_episode"]))
-    client.force_login(user)
-    return client
-
-
 def test_the_admin_action_queues_a_tiktok_post_run(tiktok_episode, editor, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
         response = editor.post(
