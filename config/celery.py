@@ -22,9 +22,12 @@ app.conf.task_default_queue = CPU
 app.conf.task_routes = {
     "pipeline.tasks.heartbeat": {"queue": CPU},
     "transcription.tasks.transcribe_*": {"queue": GPU},
+    "transcription.tasks.embed_*": {"queue": GPU},
+    "transcription.tasks.summarise_*": {"queue": CPU},
     "rendering.tasks.publish_*": {"queue": IO},
     "rendering.tasks.archive_*": {"queue": IO},
     "chat.tasks.*": {"queue": IO},
+    "streams.tasks.fetch_*": {"queue": IO},
     "*": {"queue": CPU},
 }
 app.conf.beat_schedule = {

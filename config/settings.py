@@ -225,6 +225,20 @@ WHISPER_MODEL = env_str("WHISPER_MODEL")  # path or name; empty: tiny.en shipped
 WHISPER_DEVICE = env_str("WHISPER_DEVICE", "auto")
 WHISPER_CALL_TIME_LIMIT = env_int("WHISPER_CALL_TIME_LIMIT", 10 * 60)
 
+# --- Embeddings (search rows; transcription/search) -----------------------------------------------
+EMBEDDING_ENGINE = env_str("EMBEDDING_ENGINE", "local")  # local: the bundled all-MiniLM-L6-v2; or "openai"
+EMBEDDING_MODEL = env_str("EMBEDDING_MODEL")  # openai: the endpoint's model (empty: text-embedding-3-small)
+EMBEDDING_DIMENSIONS = env_int("EMBEDDING_DIMENSIONS", 0)  # openai: shorter vectors (text-embedding-3); 0: full
+EMBEDDING_BATCH_SIZE = env_int("EMBEDDING_BATCH_SIZE", 64)  # texts per model call or request
+EMBEDDING_DEVICE = env_str("EMBEDDING_DEVICE", "auto")  # local: auto (CUDA when there is one), cpu or cuda
+EMBEDDING_FLOAT16 = env_bool("EMBEDDING_FLOAT16", True)  # local on CUDA: half precision
+EMBEDDING_CALL_TIME_LIMIT = env_int("EMBEDDING_CALL_TIME_LIMIT", 60)  # openai: seconds per request
+EMBEDDING_MAX_RETRIES = env_int("EMBEDDING_MAX_RETRIES", 4)  # openai: after a 429, a 5xx or a dropped connection
+EMBEDDING_WINDOW_SECONDS = env_float("EMBEDDING_WINDOW_SECONDS", 30.0)  # speech per search row
+EMBEDDING_WINDOW_OVERLAP = env_float("EMBEDDING_WINDOW_OVERLAP", 0.5)  # share of a row repeated in the next
+OPENAI_BASE_URL = env_str("OPENAI_BASE_URL", "https://api.openai.com/v1")  # any OpenAI-compatible server
+OPENAI_API_KEY = env_str("OPENAI_API_KEY")  # empty for servers that want none (vLLM, Ollama, llama.cpp)
+
 # --- Live: Twitch and widgets ---------------------------------------------------------------------
 TWITCH_CLIENT_ID = env_str("TWITCH_CLIENT_ID")
 TWITCH_CLIENT_SECRET = env_str("TWITCH_CLIENT_SECRET")
@@ -260,6 +274,22 @@ LOGGING = {
 # --- Ingest ---------------------------------------------------------------------------------------
 # Folders whose files non-superusers may ingest by server path (admin form and API).
 INGEST_ALLOWED_DIRS = env_list("INGEST_ALLOWED_DIRS", [str(VAR_DIR / "inbox"), str(BASE_DIR / "samples")])
+# Watch folders (`manage.py watch`): a file is finished once its size and mtime stay the same this long and no
+# process has it open for writing; recordings further apart than WATCH_SESSION_GAP start a new stream.
+WATCH_FOLDERS = env_list("WATCH_FOLDERS", [])
+WATCH_OWNER = env_str("WATCH_OWNER")  # username; empty: the first superuser
+WATCH_SETTLE_SECONDS = env_float("WATCH_SETTLE_SECONDS", 5.0)
+WATCH_POLL_SECONDS = env_float("WATCH_POLL_SECONDS", 2.0)
+WATCH_SESSION_GAP = env_float("WATCH_SESSION_GAP", 30 * 60)
+# S3-compatible sources (`manage.py ingest s3://bucket/prefix`; AWS S3, Cloudflare R2, MinIO: R2 and MinIO are
+# an endpoint URL). Non-superusers may ingest only from the buckets listed in S3_INGEST_ALLOWED_BUCKETS.
+S3_ENDPOINT_URL = env_str("S3_ENDPOINT_URL") or None
+S3_REGION_NAME = env_str("S3_REGION_NAME") or None
+S3_ACCESS_KEY_ID = env_str("S3_ACCESS_KEY_ID") or None
+S3_SECRET_ACCESS_KEY = env_str("S3_SECRET_ACCESS_KEY") or None
+S3_ADDRESSING_STYLE = env_str("S3_ADDRESSING_STYLE", "auto")  # auto | path | virtual
+S3_INGEST_ALLOWED_BUCKETS = env_list("S3_INGEST_ALLOWED_BUCKETS", [])
+S3_PRESIGNED_SECONDS = env_int("S3_PRESIGNED_SECONDS", 15 * 60)  # probing reads the object over a signed URL
 
 # --- Publishing: YouTube uploads and the S3 archive (rendering app) --------------------------------
 # A refresh token for installations with one channel; per-user tokens (encrypted) take precedence.

@@ -94,6 +94,12 @@ class Episode(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
     rendered_file = models.FileField(upload_to="renders/", blank=True, max_length=500)
     youtube_video_id = models.CharField(max_length=32, blank=True)
+    chapters = models.JSONField(
+        default=list, blank=True, help_text='[{"start": s, "title": "..."}] on the episode timeline, from topic changes'
+    )
+    edited_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the streamer last changed it; a re-run of proposals keeps it then."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -110,3 +116,44 @@ class Episode(models.Model):
     @property
     def duration_hms(self) -> str:
         return format_hms(self.duration)
+
+
+class Highlight(models.Model):
+    """A moment worth clipping on the stream timeline, proposed by scoring or marked by hand, with why."""
+
+    class Source(models.TextChoices):
+        SCORED = "scored", "scored (loudness, speech, chat, keywords)"
+        SUMMARY = "summary", "from the summary"
+        CHAT_MARK = "chat_mark", "!clip in chat"
+        MANUAL = "manual", "marked by hand"
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed"
+        ACCEPTED = "accepted"
+        REJECTED = "rejected"
+
+    stream = models.ForeignKey("streams.Stream", on_delete=models.CASCADE, related_name="highlights")
+    start = models.FloatField(help_text="Seconds on the stream timeline, pre-roll included.")
+    end = models.FloatField(help_text="Seconds on the stream timeline, post-roll included.")
+    peak = models.FloatField(help_text="The moment itself, seconds on the stream timeline.")
+    score = models.FloatField(default=0.0)
+    parts = models.JSONField(default=dict, blank=True, help_text="Each signal's share of the score, to say why.")
+    reason = models.CharField(max_length=500, blank=True, help_text="The score parts in words.")
+    title = models.CharField(max_length=200, blank=True)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.SCORED)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROPOSED, db_index=True)
+    marked_by = models.CharField(max_length=100, blank=True, help_text="Who marked it (chat login or user).")
+    edited_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["stream", "start"]
+        indexes = [models.Index(fields=["stream", "-score"])]
+
+    def __str__(self) -> str:
+        return f"{self.stream} @ {format_hms(self.peak)} ({self.score:.2f})"
+
+    @property
+    def owner_id(self) -> int:
+        return self.stream.owner_id

@@ -8,6 +8,9 @@ class RunStatus(models.TextChoices):
     INGESTING = "ingesting"
     ANALYSING = "analysing"
     TRANSCRIBING = "transcribing"
+    SUMMARISING = "summarising"
+    EMBEDDING = "embedding"
+    PROPOSING = "proposing"
     RENDERING = "rendering"
     PUBLISHING = "publishing"
     COMPLETED = "completed"
@@ -32,7 +35,7 @@ class PipelineRun(models.Model):
 
     class Kind(models.TextChoices):
         INGEST = "ingest"
-        PROCESS = "process", "analyse + transcribe"
+        PROCESS = "process"
         RENDER = "render"
         PUBLISH = "publish"
 

@@ -18,11 +18,28 @@ log = logging.getLogger(__name__)
 
 ANALYSE = "analyse"
 TRANSCRIBE = "transcribe"
-PROCESS_STEPS = (ANALYSE, TRANSCRIBE)
+SUMMARISE = "summarise"
+EMBED = "embed"
+PROPOSE = "propose"
+# Processing a stream, in order (ARCHITECTURE.md): a test pins it.
+PROCESS_STEPS = (ANALYSE, TRANSCRIBE, SUMMARISE, EMBED, PROPOSE)
+# One step for the whole stream rather than one per clip.
+PER_STREAM_STEPS = (PROPOSE,)
+# Clips one after another in recording order: each clip's summary rolls its context forward to the next.
+SEQUENTIAL_STEPS = (SUMMARISE,)
 # Share of a clip's progress per second of audio: transcription is the slow part.
-STEP_WEIGHTS = {ANALYSE: 1.0, TRANSCRIBE: 3.0}
+STEP_WEIGHTS = {ANALYSE: 1.0, TRANSCRIBE: 3.0, SUMMARISE: 0.3, EMBED: 0.3, PROPOSE: 0.2}
+STEP_STATUS = {
+    ANALYSE: RunStatus.ANALYSING,
+    TRANSCRIBE: RunStatus.TRANSCRIBING,
+    SUMMARISE: RunStatus.SUMMARISING,
+    EMBED: RunStatus.EMBEDDING,
+    PROPOSE: RunStatus.PROPOSING,
+}
+# A clip's step is skipped when one of these failed (or was skipped) for the same clip in the same run.
+PREREQUISITES = {TRANSCRIBE: (ANALYSE,), SUMMARISE: (TRANSCRIBE,), EMBED: (TRANSCRIBE,)}
 # A processing run only moves forward through these; a late or redelivered task cannot move it back.
-PROCESS_FORWARD = (RunStatus.QUEUED, RunStatus.ANALYSING, RunStatus.TRANSCRIBING)
+PROCESS_FORWARD = (RunStatus.QUEUED, *(STEP_STATUS[name] for name in PROCESS_STEPS))
 
 
 def run_step(step_id: int, run_status: str, work: Callable[[StepRun, Callable[[float], None]], object]) -> None:
@@ -35,8 +52,9 @@ def run_step(step_id: int, run_status: str, work: Callable[[StepRun, Callable[[f
     step = StepRun.objects.select_related("run", "clip").get(id=step_id)
     if step.run.is_finished:
         return
-    if step.name == TRANSCRIBE and _analysis_failed(step):
-        step_finish(step_id, status=StepStatus.SKIPPED, error="skipped: the analyse step failed for this clip")
+    failed = _failed_prerequisite(step)
+    if failed:
+        step_finish(step_id, status=StepStatus.SKIPPED, error=f"skipped: the {failed} step failed for this clip")
         return
     if not step_claim(step_id):
         return
@@ -51,7 +69,17 @@ def run_step(step_id: int, run_status: str, work: Callable[[StepRun, Callable[[f
     step_finish(step_id)
 
 
-def _analysis_failed(step: StepRun) -> bool:
-    return StepRun.objects.filter(
-        run_id=step.run_id, clip_id=step.clip_id, name=ANALYSE, status=StepStatus.FAILED
-    ).exists()
+def _failed_prerequisite(step: StepRun) -> str | None:
+    """The name of an earlier step that failed or was skipped for this clip in this run, if any."""
+    if step.clip_id is None:
+        return None
+    return (
+        StepRun.objects.filter(
+            run_id=step.run_id,
+            clip_id=step.clip_id,
+            name__in=PREREQUISITES.get(step.name, ()),
+            status__in=(StepStatus.FAILED, StepStatus.SKIPPED),
+        )
+        .values_list("name", flat=True)
+        .first()
+    )

@@ -5,10 +5,10 @@ from django.urls import path, reverse
 
 from config.admin_ownership import OwnedAdmin, OwnedTabularInline
 from streams.forms import IngestForm
-from streams.models import Series, Stream, VideoClip
+from streams.models import Series, Stream, VideoClip, WatchedFile
 from streams.services import IngestError, IngestReport
 from streams.timefmt import format_hms
-from transcription.admin import reprocess_streams
+from transcription.admin import embed_streams, reprocess_streams
 
 
 class VideoClipInline(OwnedTabularInline):
@@ -56,7 +56,7 @@ class StreamAdmin(OwnedAdmin):
     fields = ["owner", "title", "series", "description", "language", "recorded_at", "length"]
     inlines = [VideoClipInline]
     change_list_template = "admin/streams/stream/change_list.html"
-    actions = [reprocess_streams]
+    actions = [reprocess_streams, embed_streams]
 
     @admin.display(description="duration", ordering="duration")
     def length(self, stream):
@@ -132,6 +132,8 @@ class VideoClipAdmin(OwnedAdmin):
         "frame_rate",
         "audio_tracks",
         "media_streams",
+        "source_url",
+        "source_etag",
     ]
     exclude = ["start_time", "duration"]
 
@@ -144,4 +146,33 @@ class VideoClipAdmin(OwnedAdmin):
         return format_hms(clip.duration)
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(WatchedFile)
+class WatchedFileAdmin(OwnedAdmin):
+    """What the watch folders did with each file version: the reason for each failure is here."""
+
+    list_display = ["path", "status", "error", "stream", "size_bytes", "created_at"]
+    list_filter = ["status", "owner"]
+    search_fields = ["path", "error"]
+    list_select_related = ["stream"]
+    readonly_fields = [
+        "owner",
+        "path",
+        "size_bytes",
+        "mtime_ns",
+        "status",
+        "error",
+        "stream",
+        "clip",
+        "recorded_at",
+        "duration",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

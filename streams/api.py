@@ -104,7 +104,11 @@ class StreamDetailSerializer(StreamSerializer):
 
 
 class IngestRequestSerializer(serializers.Serializer):
-    paths = serializers.ListField(child=serializers.CharField(), required=False, help_text="Server paths")
+    paths = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Server paths, or one s3://bucket/prefix (its objects are probed now and fetched on the io queue)",
+    )
     files = serializers.ListField(child=serializers.FileField(), required=False, help_text="Uploaded recordings")
     title = serializers.CharField(required=False, allow_blank=True)
     series = serializers.CharField(required=False, allow_blank=True)
@@ -128,7 +132,8 @@ class StreamViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
 
     @action(detail=False, methods=["post"], serializer_class=IngestRequestSerializer)
     def ingest(self, request):
-        """Ingest uploaded recordings and/or server paths (under INGEST_ALLOWED_DIRS) as one stream.
+        """Ingest uploaded recordings and/or server paths (under INGEST_ALLOWED_DIRS) as one stream, or the media
+        under one ``s3://bucket/prefix`` (buckets in S3_INGEST_ALLOWED_BUCKETS for non-superusers).
 
         201 when every recording went in; 207 when some did and others failed (each in ``failed`` with
         its reason); 400 when none did.
@@ -154,6 +159,8 @@ class StreamViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
             {
                 "stream": StreamDetailSerializer(stream, context=self.get_serializer_context()).data,
                 "pipeline_run": report.run.id,
+                # "ingesting" while an S3 source's objects are fetched on the io queue, then finished.
+                "pipeline_run_status": report.run.status,
                 "status": "partly ingested" if report.partial else "ingested",
                 "added": [clip.id for clip in report.added],
                 "skipped": report.skipped,

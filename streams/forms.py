@@ -6,6 +6,8 @@ from django import forms
 from django.conf import settings
 from django.utils.text import get_valid_filename
 
+from streams.s3_ingest import s3_bucket_allowed, stream_ingest_s3
+from streams.s3_source import is_s3_url
 from streams.services import IngestReport, stream_ingest
 
 
@@ -38,7 +40,7 @@ class IngestForm(forms.Form):
     paths = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Or files/folders on the server, one per line.",
+        help_text="Or files/folders on the server, one per line; or one S3 prefix: s3://bucket/prefix.",
     )
     title = forms.CharField(required=False, help_text="Stream title; an existing stream of yours gets the clips added.")
     series = forms.CharField(required=False, help_text="Series name (created if new).")
@@ -49,6 +51,15 @@ class IngestForm(forms.Form):
 
     def clean_paths(self):
         paths = [line.strip() for line in self.cleaned_data["paths"].splitlines() if line.strip()]
+        remote = [p for p in paths if is_s3_url(p)]
+        if remote:
+            if len(paths) > 1:
+                raise forms.ValidationError("An s3:// source is ingested alone: one s3://bucket/prefix, nothing else.")
+            if not s3_bucket_allowed(self.user, remote[0]):
+                raise forms.ValidationError(
+                    f"Not allowed to read {remote[0]}: its bucket is not in S3_INGEST_ALLOWED_BUCKETS."
+                )
+            return paths
         refused = [p for p in paths if not path_allowed(self.user, p)]
         if refused:
             raise forms.ValidationError(f"Not allowed to read: {', '.join(refused)} (see INGEST_ALLOWED_DIRS)")
@@ -58,14 +69,29 @@ class IngestForm(forms.Form):
         data = super().clean()
         if not data.get("files") and not data.get("paths"):
             raise forms.ValidationError("Upload recordings or give a path on the server.")
+        if data.get("files") and self.s3_source:
+            raise forms.ValidationError("An s3:// source is ingested alone: upload recordings in another ingest.")
         return data
+
+    @property
+    def s3_source(self) -> str | None:
+        paths = self.cleaned_data.get("paths") or []
+        return paths[0] if len(paths) == 1 and is_s3_url(paths[0]) else None
 
     def ingest(self, owner) -> IngestReport:
         """Run the ingest service on what the form holds (raises ``IngestError`` when nothing went in).
 
         Server paths were checked by name in ``clean_paths``; the service checks every file they lead
-        to (a link inside an allowed folder may point anywhere). Superusers may read any path.
+        to (a link inside an allowed folder may point anywhere). Superusers may read any path. An S3
+        prefix (its bucket checked in ``clean_paths``) is probed now and fetched on the ``io`` queue.
         """
+        if self.s3_source:
+            return stream_ingest_s3(
+                owner=owner,
+                url=self.s3_source,
+                title=self.cleaned_data["title"] or None,
+                series_name=self.cleaned_data["series"] or None,
+            )
         with self._uploaded_files() as (upload_dir, uploaded):
             allowed = None if owner.is_superuser else [*settings.INGEST_ALLOWED_DIRS, upload_dir]
             return stream_ingest(

@@ -80,6 +80,10 @@ class VideoClip(models.Model):
         default=list, blank=True, help_text="One entry per audio stream: index, codec, channels, sample rate, ..."
     )
     media_streams = models.JSONField(default=list, blank=True, help_text="Every stream as probed.")
+    source_url = models.CharField(
+        max_length=1100, blank=True, help_text="Where the recording was fetched from (s3://bucket/key), if remote."
+    )
+    source_etag = models.CharField(max_length=200, blank=True, help_text="The remote object's ETag when ingested.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -90,6 +94,7 @@ class VideoClip(models.Model):
                 fields=["stream", "order"], name="clip_unique_order_per_stream", deferrable=models.Deferrable.DEFERRED
             )
         ]
+        indexes = [models.Index(fields=["source_url", "source_etag"], name="clip_source_idx")]
 
     def __str__(self) -> str:
         return f"{self.stream} #{self.order}: {self.original_name}"
@@ -118,6 +123,41 @@ class VideoClip(models.Model):
     @property
     def start_hms(self) -> str:
         return format_hms(self.start_time)
+
+
+class WatchedFile(models.Model):
+    """A file a watch folder saw finished, by path, size and mtime: each version is ingested (or fails) once.
+
+    A failed file is tried again only when it changes (another size or mtime is another row).
+    """
+
+    class Status(models.TextChoices):
+        INGESTED = "ingested"
+        FAILED = "failed"
+        SKIPPED = "skipped"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watched_files")
+    path = models.CharField(max_length=1000)
+    size_bytes = models.BigIntegerField()
+    mtime_ns = models.BigIntegerField(help_text="Modification time, nanoseconds since the epoch.")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    error = models.TextField(blank=True)
+    stream = models.ForeignKey(Stream, null=True, blank=True, on_delete=models.SET_NULL, related_name="watched_files")
+    clip = models.ForeignKey(VideoClip, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(null=True, blank=True)
+    duration = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "path", "size_bytes", "mtime_ns"], name="watched_file_unique_version_per_owner"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.path} ({self.status})"
 
 
 # Analysis results live in their own module (issue 3); imported here so Django registers them.

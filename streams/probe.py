@@ -6,6 +6,7 @@ an ingest of fifty files can report the three bad ones and keep the rest.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from fractions import Fraction
@@ -124,12 +125,15 @@ def _last_packet_time(container, duration: float) -> float:
     return last - start
 
 
-def _unreadable_reason(path: Path) -> str:
-    with open(path, "rb") as handle:
-        head = handle.read(12)
+def _unreadable_reason(head: bytes) -> str:
     if head[4:8] == b"ftyp":
         return "is a truncated MP4 (its index is missing: the recording was cut off before it was finalised)"
     return "is not a media file ffmpeg can read (invalid data)"
+
+
+def _read_head(path: Path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(12)
 
 
 def probe_media(path: Path | str) -> MediaInfo:
@@ -148,9 +152,37 @@ def probe_media(path: Path | str) -> MediaInfo:
     try:
         container = av.open(str(path))
     except av.error.InvalidDataError:
-        raise ProbeError(path, _unreadable_reason(path)) from None
+        raise ProbeError(path, _unreadable_reason(_read_head(path))) from None
     except av.error.FFmpegError as error:
         raise ProbeError(path, f"cannot be opened: {error.strerror or error}") from None
+    return _describe(container, path=path, size=size)
+
+
+class RemoteProbeError(ProbeError):
+    """The remote file could not be read over the network (not a verdict on its content): download it instead."""
+
+
+def probe_remote(url: str, *, name: str, size: int, head: Callable[[], bytes], timeout: float = 30.0) -> MediaInfo:
+    """Describe a recording behind an HTTP(S) URL (e.g. a presigned S3 GET) without downloading it.
+
+    ffmpeg reads the header and seeks with range requests: an MP4 with its index at the front or a
+    Matroska file costs a few requests. Bad content raises ``ProbeError``; a network or protocol failure
+    raises ``RemoteProbeError`` (the caller may download the file and probe it locally). ``head`` returns
+    the object's first bytes (to name a truncated MP4).
+    """
+    if size == 0:
+        raise ProbeError(name, "is empty (0 bytes)")
+    options = {"rw_timeout": str(int(timeout * 1_000_000)), "reconnect": "1"}
+    try:
+        container = av.open(url, options=options, timeout=timeout)
+    except av.error.InvalidDataError:
+        raise ProbeError(name, _unreadable_reason(head())) from None
+    except av.error.FFmpegError as error:
+        raise RemoteProbeError(name, f"cannot be read over the network: {error.strerror or error}") from None
+    return _describe(container, path=Path(name), size=size)
+
+
+def _describe(container, *, path: Path, size: int) -> MediaInfo:
     with container:
         if not container.streams.audio:
             raise ProbeError(path, "has no audio track (nothing to analyse or transcribe)")

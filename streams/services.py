@@ -101,14 +101,15 @@ def collect_media_files(
     return list(unique), problems
 
 
-def _recorded_at(path: Path, info: MediaInfo) -> datetime:
-    """From the file name (recorders put it there), else the container's tag, else the file's mtime."""
+def recording_start(path: Path, info: MediaInfo) -> datetime:
+    """From the file name (recorders put it there), else the container's tag, else the file's mtime less its
+    duration (a recorder writes last at the end of the recording)."""
     from_name = recording_time_from_name(path.name)
     if from_name is not None:
         return timezone.make_aware(from_name) if timezone.is_naive(from_name) else from_name
     if info.creation_time is not None:
         return info.creation_time if info.creation_time.tzinfo else info.creation_time.replace(tzinfo=UTC)
-    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+    return datetime.fromtimestamp(path.stat().st_mtime - info.duration, tz=UTC)
 
 
 def _probe_all(files: list[Path], progress: ProgressCallback | None) -> tuple[list[_Probed], list[str]]:
@@ -116,7 +117,7 @@ def _probe_all(files: list[Path], progress: ProgressCallback | None) -> tuple[li
     for done, path in enumerate(files, start=1):
         try:
             info = probe_media(path)
-            probed.append(_Probed(path, info, _recorded_at(path, info)))
+            probed.append(_Probed(path, info, recording_start(path, info)))
         except ProbeError as error:
             problems.append(str(error))
         except OSError as error:
@@ -126,8 +127,16 @@ def _probe_all(files: list[Path], progress: ProgressCallback | None) -> tuple[li
     return probed, problems
 
 
-def _stored_key(stream: Stream, path: Path) -> str:
-    return default_storage.get_available_name(f"streams/{stream.id}/{stored_file_name(path.name)}")
+def stored_key(stream: Stream, name: str) -> str:
+    """A free storage key for a recording of ``stream``: free in storage and not reserved by one of its clips
+    (an S3 source's clip holds its key before the io queue has fetched the file into it)."""
+    reserved = set(stream.clips.values_list("file", flat=True))
+    key = default_storage.get_available_name(f"streams/{stream.id}/{stored_file_name(name)}")
+    number = 1
+    while key in reserved:
+        number += 1
+        key = default_storage.get_available_name(f"streams/{stream.id}/{number}-{stored_file_name(name)}")
+    return key
 
 
 def stream_relayout(stream: Stream) -> None:
@@ -151,6 +160,7 @@ def stream_ingest(
     progress: ProgressCallback | None = None,
     process: bool = True,
     allowed_dirs: Sequence[Path | str] | None = None,
+    stream_id: int | None = None,
 ) -> IngestReport:
     """Probe every recording, store the good ones as clips of one stream, and record an ingest run.
 
@@ -158,8 +168,9 @@ def stream_ingest(
     naming an existing stream of the owner, the recordings are added to it (files already in it
     are skipped); concurrent ingests into one stream wait for each other. With ``process``, the new
     clips' analysis and transcription run is queued once the ingest commits. With ``allowed_dirs``,
-    files that resolve outside them are refused. Raises ``IngestError`` when no file at all could be
-    ingested.
+    files that resolve outside them are refused. With ``stream_id`` (one of the owner's streams), the
+    recordings are added to that stream whatever its title (the watch folder continues a session).
+    Raises ``IngestError`` when no file at all could be ingested.
     """
     files, problems = collect_media_files(paths, allowed_dirs)
     probed, probe_problems = _probe_all(files, progress)
@@ -171,7 +182,7 @@ def stream_ingest(
     stored_keys: list[str] = []
     try:
         with transaction.atomic():
-            stream, skipped, added = _store(owner, title, series_name, probed, stored_keys)
+            stream, skipped, added = _store(owner, title, series_name, probed, stored_keys, stream_id=stream_id)
             run = _record_run(owner, stream, added, problems)
             process_run = None
             if process and added:
@@ -214,13 +225,15 @@ def _lock_stream_title(owner, title: str) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)])
 
 
-def _store(owner, title, series_name, probed: list[_Probed], stored_keys: list[str]):
+def _store(owner, title, series_name, probed: list[_Probed], stored_keys: list[str], *, stream_id=None):
     series = None
     if series_name:
         series, _ = Series.objects.get_or_create(owner=owner, name=series_name)
     default_title = f"Stream {timezone.localtime(probed[0].recorded_at):%Y-%m-%d %H:%M}"
     stream = None
-    if title:
+    if stream_id is not None:
+        stream = Stream.objects.select_for_update().get(id=stream_id, owner=owner)
+    elif title:
         _lock_stream_title(owner, title)
         # Locked until commit: orders, start times and storage names are assigned by one ingest at a time.
         stream = Stream.objects.select_for_update().filter(owner=owner, title=title).first()
@@ -236,7 +249,7 @@ def _store(owner, title, series_name, probed: list[_Probed], stored_keys: list[s
         if (str(item.path), item.info.size_bytes) in known:
             skipped.append(f"{item.path.name}: already in this stream")
             continue
-        key = _stored_key(stream, item.path)
+        key = stored_key(stream, item.path.name)
         save_output(item.path, key)
         stored_keys.append(key)
         info = item.info
@@ -249,21 +262,28 @@ def _store(owner, title, series_name, probed: list[_Probed], stored_keys: list[s
                 original_path=str(item.path),
                 size_bytes=info.size_bytes,
                 recorded_at=item.recorded_at,
-                duration=info.duration,
-                format_name=info.format_name,
-                bit_rate=info.bit_rate,
-                video_codec=info.video_codec,
-                width=info.width,
-                height=info.height,
-                frame_rate=info.frame_rate,
-                audio_tracks=info.audio_tracks_json(),
-                media_streams=list(info.streams),
+                **probed_clip_fields(info),
             )
         )
     stream_relayout(stream)
     for clip in added:
         clip.refresh_from_db()
     return stream, skipped, added
+
+
+def probed_clip_fields(info: MediaInfo) -> dict:
+    """A clip's columns that come from probing its recording."""
+    return {
+        "duration": info.duration,
+        "format_name": info.format_name,
+        "bit_rate": info.bit_rate,
+        "video_codec": info.video_codec,
+        "width": info.width,
+        "height": info.height,
+        "frame_rate": info.frame_rate,
+        "audio_tracks": info.audio_tracks_json(),
+        "media_streams": list(info.streams),
+    }
 
 
 def _record_run(owner, stream: Stream, added: list[VideoClip], problems: list[str]) -> PipelineRun:

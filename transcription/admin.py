@@ -11,10 +11,10 @@ from django.utils.safestring import mark_safe
 from config.admin_ownership import OwnedAdmin, owned_by
 from config.downloads import attachment
 from pipeline.media_access import media_url
-from pipeline.steps import ANALYSE, PROCESS_STEPS, TRANSCRIBE
+from pipeline.steps import ANALYSE, EMBED, PROCESS_STEPS, TRANSCRIBE
 from pipeline.workflows import start_stream_processing
 from streams.analysis.models import ClipAnalysis
-from streams.models import Stream
+from streams.models import Stream, VideoClip
 from transcription.exports import CONTENT_TYPES, stream_subtitles, transcript_subtitles
 from transcription.models import Transcript
 from transcription.subtitles import format_timestamp
@@ -38,10 +38,20 @@ def _by_stream(clip_rows) -> dict[int, list[int]]:
     return grouped
 
 
-@admin.action(description="Analyse and transcribe the selected streams again", permissions=["change"])
+@admin.action(description="Process the selected streams again (every step)", permissions=["change"])
 def reprocess_streams(modeladmin, request, queryset):
     """For the stream admin's ``actions`` (streams/admin.py); ``queryset`` is the user's own streams."""
     _start_runs(request, {stream.id: None for stream in queryset}, PROCESS_STEPS)
+
+
+@admin.action(description="Embed again (search rows, with the configured model)", permissions=["change"])
+def embed_streams(modeladmin, request, queryset):
+    """For the stream admin's ``actions``: one embed run per stream, over its transcribed clips."""
+    transcribed = VideoClip.objects.filter(stream__in=queryset, transcript__isnull=False)
+    clips = _by_stream(transcribed.values_list("id", "stream_id"))
+    for stream in queryset.exclude(id__in=clips):
+        messages.warning(request, f"{stream.title}: nothing to embed (no clip is transcribed yet).")
+    _start_runs(request, clips, (EMBED,))
 
 
 @admin.register(Transcript)

@@ -56,3 +56,7 @@ class Segment(models.Model):
             "tokens": self.tokens,
             "words": self.words,
         }
+
+
+# Search rows live with the search code; imported here so Django registers them.
+from transcription.search.models import SearchChunk  # noqa: E402, F401

@@ -16,7 +16,7 @@ from episodes.models import Episode, Project
 from pipeline.models import PipelineRun, StepRun
 from rendering.publishing.models import TikTokPost, YouTubeUpload
 from streams.analysis.models import ClipAnalysis
-from streams.models import Series, Stream, VideoClip
+from streams.models import Series, Stream, VideoClip, WatchedFile
 from transcription.models import Segment, Transcript
 from widgets.services import widget_create
 
@@ -94,8 +94,11 @@ def make_world(user: User, mark: str) -> World:
     token = Token.objects.create(user=user)
     upload = YouTubeUpload.objects.create(episode=episode, file_name=f"renders/{mark}.mp4", last_error=f"{mark} yt")
     post = TikTokPost.objects.create(episode=episode, file_name=f"vertical/{mark}.mp4", notice=f"{mark} private")
+    watched = WatchedFile.objects.create(
+        owner=user, path=f"/obs/{mark}.mkv", size_bytes=1, mtime_ns=1, status="failed", error=f"{mark} is empty"
+    )
     rows = [series, stream, clip, transcript, analysis, project, episode, run, step, widget, link, subscription]
-    rows += [message, token, upload, post, user]
+    rows += [message, token, upload, post, watched, user]
     return World(user=user, mark=mark, rows=rows, secrets=[mark, widget.access_token, token.key])
 
 

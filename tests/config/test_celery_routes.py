@@ -10,6 +10,7 @@ APPS = ("chat", "episodes", "pipeline", "rendering", "streams", "transcription",
 # Where each kind of work must go (CPU is also the default for anything not named here).
 EXPECTED = {
     "streams.tasks.analyse_clip": CPU,
+    "streams.tasks.fetch_remote_clips": IO,
     "transcription.tasks.transcribe_clip": GPU,
     "rendering.tasks.render_episode": CPU,
     "rendering.tasks.publish_episode": IO,

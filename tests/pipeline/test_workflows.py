@@ -11,6 +11,7 @@ import time
 
 import pytest
 from celery import chord
+from celery.canvas import _chain
 from channels.layers import get_channel_layer
 from django.core.files.storage import default_storage
 from django.core.management import call_command
@@ -36,33 +37,63 @@ def wait_finished(run_id: int, timeout: float = 240) -> PipelineRun:
     raise AssertionError(f"run {run_id} still {PipelineRun.objects.get(id=run_id).status} after {timeout} s")
 
 
+def _flatten(workflow) -> list:
+    """The chain's stages in order: a chord's header as a list, a sequential stage's calls one by one."""
+    stages = []
+    while True:
+        if isinstance(workflow, chord):
+            stages.append(list(workflow.tasks))
+            workflow = workflow.body
+        elif isinstance(workflow, _chain):
+            *calls, workflow = workflow.tasks
+            stages += calls
+        else:
+            return [*stages, workflow]
+
+
 @pytest.mark.django_db
-def test_chain_is_analysis_group_then_transcription_group_then_finish(ingest, make_video):
+def test_chain_is_analyse_transcribe_summarise_embed_propose_then_finish(ingest, make_video):
     stream = ingest(make_video("a.mp4", seconds=1, size="64x36"), make_video("b.mp4", seconds=1, size="64x36"))
     run = create_process_run(stream, owner=stream.owner)
-
-    workflow = build_stream_chain(run)
-
-    analyse, transcribe, finish = workflow.tasks, workflow.body.tasks, workflow.body.body
     steps = {step.id: step for step in run.steps.all()}
-    assert isinstance(workflow, chord) and isinstance(workflow.body, chord)
-    assert [(s.task, steps[s.args[0]].name, steps[s.args[0]].clip.original_name) for s in analyse] == [
+
+    analyse, transcribe, summarise_a, summarise_b, embed, propose, finish = _flatten(build_stream_chain(run))
+
+    def named(signatures):
+        return [
+            (s.task, steps[s.args[0]].name, steps[s.args[0]].clip and steps[s.args[0]].clip.original_name)
+            for s in signatures
+        ]
+
+    # per clip in parallel, except summaries: one clip after another in recording order (context rolls forward)
+    assert named(analyse) == [
         ("streams.tasks.analyse_clip", "analyse", "a.mp4"),
         ("streams.tasks.analyse_clip", "analyse", "b.mp4"),
     ]
-    assert [(s.task, steps[s.args[0]].name) for s in transcribe] == [
-        ("transcription.tasks.transcribe_clip", "transcribe"),
-    ] * 2
+    assert named(transcribe) == [("transcription.tasks.transcribe_clip", "transcribe", n) for n in ("a.mp4", "b.mp4")]
+    assert named([summarise_a, summarise_b]) == [
+        ("transcription.tasks.summarise_clip", "summarise", n) for n in ("a.mp4", "b.mp4")
+    ]
+    assert named(embed) == [("transcription.tasks.embed_clip", "embed", n) for n in ("a.mp4", "b.mp4")]
+    # one proposals step for the whole stream
+    assert named([propose]) == [("episodes.tasks.propose_stream", "propose", None)]
     assert (finish.task, finish.args) == ("pipeline.tasks.finish_processing", (run.id,))
-    assert all(s.immutable for s in [*analyse, *transcribe, finish])
+    assert all(s.immutable for s in [*analyse, *transcribe, summarise_a, summarise_b, *embed, propose, finish])
 
 
 @pytest.mark.django_db
-def test_only_the_named_step_is_planned_and_bad_steps_are_refused(speech_stream):
+def test_only_the_named_steps_are_planned_and_bad_steps_are_refused(speech_stream):
     run = create_process_run(speech_stream, owner=speech_stream.owner, steps=("transcribe",))
-    workflow = build_stream_chain(run)
-    assert [s.task for s in workflow.tasks] == ["transcription.tasks.transcribe_clip"]
-    assert workflow.body.task == "pipeline.tasks.finish_processing"
+    transcribe, finish = _flatten(build_stream_chain(run))
+    assert [s.task for s in transcribe] == ["transcription.tasks.transcribe_clip"]
+    assert finish.task == "pipeline.tasks.finish_processing"
+
+    run = create_process_run(speech_stream, owner=speech_stream.owner, steps=("embed", "summarise"))
+    assert [getattr(s, "task", None) or [t.task for t in s] for s in _flatten(build_stream_chain(run))] == [
+        "transcription.tasks.summarise_clip",
+        ["transcription.tasks.embed_clip"],
+        "pipeline.tasks.finish_processing",
+    ]
     with pytest.raises(ValueError, match="unknown step"):
         create_process_run(speech_stream, owner=speech_stream.owner, steps=("render",))
 

@@ -79,3 +79,87 @@ def test_faststart_file_cut_short_is_reported_truncated(tmp_path, ffmpeg):
 def test_file_without_audio_is_refused(make_video):
     with pytest.raises(ProbeError, match="silent.mp4: has no audio track"):
         probe_media(make_video("silent.mp4", audio_tracks=0))
+
+
+class _RangeServer:
+    """A local HTTP server for one folder that honours Range requests and counts the body bytes it sends."""
+
+    def __init__(self, folder):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802  (http.server's name)
+                data = (folder / self.path.lstrip("/")).read_bytes()
+                start, end = 0, len(data) - 1
+                ranged = self.headers.get("Range", "").removeprefix("bytes=")
+                if ranged:
+                    first, _, last = ranged.partition("-")
+                    start, end = int(first), int(last) if last else len(data) - 1
+                body = data[start : end + 1]
+                self.send_response(206 if ranged else 200)
+                self.send_header("Accept-Ranges", "bytes")
+                self.send_header("Content-Length", str(len(body)))
+                if ranged:
+                    self.send_header("Content-Range", f"bytes {start}-{end}/{len(data)}")
+                self.end_headers()
+                try:
+                    self.wfile.write(body)
+                    server.sent += len(body)
+                except (BrokenPipeError, ConnectionResetError):  # ffmpeg hangs up once it has what it needs
+                    pass
+
+            def log_message(self, *args):
+                pass
+
+        self.sent = 0
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.mark.parametrize("layout", ["obs.mp4", "faststart.mp4", "recording.mkv"])
+def test_probe_remote_reads_a_fraction_of_the_file_over_http(make_video, ffmpeg, tmp_path, layout):
+    import subprocess
+
+    from streams.probe import probe_remote
+
+    source = make_video("remote-40s.mp4", seconds=40, size="640x360")
+    extra = ["-movflags", "+faststart"] if layout == "faststart.mp4" else []
+    if layout == "obs.mp4":
+        (tmp_path / layout).write_bytes(source.read_bytes())
+    else:
+        argv = [ffmpeg, "-v", "error", "-i", str(source), "-c", "copy", *extra, str(tmp_path / layout)]
+        subprocess.run(argv, check=True)
+    size = (tmp_path / layout).stat().st_size
+    server = _RangeServer(tmp_path)
+    try:
+        info = probe_remote(f"{server.url}/{layout}", name=layout, size=size, head=lambda: b"")
+    finally:
+        server.close()
+
+    assert info.duration == pytest.approx(40.0, abs=0.2) and info.width == 640 and info.audio_tracks
+    assert server.sent < size / 2, f"read {server.sent} of {size} bytes"
+
+
+def test_probe_remote_names_bad_content_and_network_failures_apart(tmp_path):
+    from streams.probe import RemoteProbeError, probe_remote
+
+    (tmp_path / "page.mp4").write_bytes(b"<html>" + b"x" * 5000)
+    server = _RangeServer(tmp_path)
+    try:
+        with pytest.raises(ProbeError, match="is a truncated MP4") as bad:
+            probe_remote(f"{server.url}/page.mp4", name="page.mp4", size=5006, head=lambda: b"\0\0\0\x18ftypisom")
+        assert not isinstance(bad.value, RemoteProbeError)
+    finally:
+        server.close()
+    with pytest.raises(RemoteProbeError, match="page.mp4: cannot be read over the network"):
+        probe_remote(f"{server.url}/page.mp4", name="page.mp4", size=5006, head=lambda: b"", timeout=5)
+    with pytest.raises(ProbeError, match="is empty"):
+        probe_remote("http://127.0.0.1:9/x.mp4", name="x.mp4", size=0, head=lambda: b"")

@@ -8,7 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from streams.models import Stream, VideoClip
 from streams.services import stream_ingest
+from tests.transcription.fake_openai import FakeEmbeddings
+from transcription.models import Segment, Transcript
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEECH = ROOT / "samples" / "speech.ogg"
@@ -54,3 +57,67 @@ def ingest(user):
 @pytest.fixture
 def speech_stream(ingest, speech_video):
     return ingest(speech_video)
+
+
+@pytest.fixture
+def fake_embeddings():
+    """A local OpenAI-compatible ``/v1/embeddings`` server (8-d vectors from each text's hash)."""
+    fake = FakeEmbeddings().start()
+    yield fake
+    fake.stop()
+
+
+def spoken(start: float, end: float, text: str) -> list[dict]:
+    """Word timestamps for ``text`` said evenly from ``start`` to ``end`` (as Whisper stores them)."""
+    words = text.split()
+    step = (end - start) / len(words)
+    return [
+        {
+            "start": round(start + i * step, 3),
+            "end": round(start + (i + 1) * step, 3),
+            "word": f" {w}",
+            "probability": 0.9,
+        }
+        for i, w in enumerate(words)
+    ]
+
+
+@pytest.fixture
+def transcribed_clip(user):
+    """A clip with a stored transcript, made from rows (no media): ``segments`` are (start, end, text) in clip time."""
+
+    def make(
+        segments: list[tuple[float, float, str]],
+        *,
+        stream: Stream | None = None,
+        owner=None,
+        start_time: float = 0.0,
+        name: str = "a.mkv",
+    ) -> VideoClip:
+        stream = stream or Stream.objects.create(owner=owner or user, title=f"Stream of {name}")
+        duration = max([end for _, end, _ in segments], default=1.0) + 1.0
+        clip = VideoClip.objects.create(
+            stream=stream,
+            order=stream.clips.count(),
+            file=f"clips/{name}",
+            original_name=name,
+            start_time=start_time,
+            duration=duration,
+        )
+        transcript = Transcript.objects.create(
+            clip=clip, language="en", text=" ".join(text for *_, text in segments), engine="faster-whisper"
+        )
+        Segment.objects.bulk_create(
+            Segment(
+                transcript=transcript,
+                index=index,
+                start=start,
+                end=end,
+                text=f" {text}",
+                words=spoken(start, end, text),
+            )
+            for index, (start, end, text) in enumerate(segments)
+        )
+        return clip
+
+    return make

@@ -4,7 +4,10 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from pipeline.management.commands._progress import follow_run
+from pipeline.models import PipelineRun
 from streams.management.commands._owner import resolve_owner
+from streams.s3_ingest import stream_ingest_s3
+from streams.s3_source import is_s3_url
 from streams.services import IngestError, stream_ingest, stream_ingest_chunks
 from streams.timefmt import format_hms
 from transcription.selectors import stream_transcript_text
@@ -23,10 +26,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="+", help="recording files and/or folders of recordings")
         parser.add_argument(
-            "--chunks", action="store_true", help="the paths are numbered WebM chunks of one recording"
+            "paths", nargs="+", help="recording files and/or folders of recordings, or one s3://bucket/prefix"
         )
+        parser.add_argument("--chunks", action="store_true", help="the paths are numbered WebM chunks of one recording")
         parser.add_argument("--stream", dest="title", help="stream title (an existing stream gets the clips added)")
         parser.add_argument("--series", help="series name (created if new)")
         parser.add_argument("--user", help="owner's username (default: the first superuser)")
@@ -50,7 +53,9 @@ class Command(BaseCommand):
                 "process": not options["no_process"],
             }
             try:
-                if options["chunks"]:
+                if any(is_s3_url(path) for path in options["paths"]):
+                    report = stream_ingest_s3(url=_one_s3_url(options["paths"], options["chunks"]), **common)
+                elif options["chunks"]:
                     report, late = stream_ingest_chunks(chunks=_chunk_files(options["paths"]), **common)
                     if late:
                         self.stdout.write(f"Chunks that arrived out of order, sorted into place: {late}")
@@ -87,6 +92,16 @@ class Command(BaseCommand):
                 self.stderr.write(self.style.ERROR(f"   not ingested: {failure['file']}: {failure.get('reason', '')}"))
         else:
             self.stdout.write(f"Ingest run #{report.run.id}: {report.run.status}")
+        if report.run.status == "ingesting":  # an S3 source: its objects are being fetched on the io queue
+            self.stdout.write(f"Fetching {len(report.added)} object(s) on the io queue as run #{report.run.id}")
+            if options["wait"]:
+                run = follow_run(report.run.id, file=self.stderr._out)
+                self.stdout.write(f"Run #{run.id}: {run.status}")
+                if run.error:
+                    raise CommandError(run.error)
+                report.process_run = PipelineRun.objects.filter(
+                    stream=stream, kind=PipelineRun.Kind.PROCESS, id__gt=run.id
+                ).first()
         if report.process_run:
             self.stdout.write(f"Analysis and transcription queued as run #{report.process_run.id}")
             if options["wait"]:
@@ -99,6 +114,12 @@ class Command(BaseCommand):
             raise CommandError(
                 f"partly ingested: {len(report.failed)} file(s) failed (listed above)", returncode=EXIT_PARTLY_INGESTED
             )
+
+
+def _one_s3_url(paths: list[str], chunks: bool) -> str:
+    if len(paths) > 1 or chunks:
+        raise CommandError("an s3:// source is ingested alone: give one s3://bucket/prefix and no other paths")
+    return paths[0]
 
 
 def _chunk_files(paths: list[str]) -> list[Path]:
