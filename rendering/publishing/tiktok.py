@@ -297,29 +297,26 @@ class TikTokClient:
         """POST a JSON body with the bearer token; refresh the token once when TikTok says it is invalid."""
         if self.token is None:
             raise TikTokError("no access token source configured")
-        force = False
-        for _ in range(2):
-            token = self.token(force)
-
-            def call(token: str = token) -> requests.Response:
-                if self.limiter:
-                    self.limiter(token)
-                return self._send(
-                    "POST",
-                    f"{self.api_base}{path}",
-                    json=body,
-                    headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json; charset=UTF-8"},
-                )
-
-            try:
-                response = self._retrying(lambda: self._checked(call(), doing), doing)
-            except TikTokError as error:
-                if error.code == "access_token_invalid" and not force:
-                    force = True
-                    continue
+        try:
+            return self._api_with(self.token(False), path, body, doing)
+        except TikTokError as error:
+            if error.code != "access_token_invalid":
                 raise
-            return _json(response).get("data") or {}
-        raise AssertionError("unreachable")
+        return self._api_with(self.token(True), path, body, doing)
+
+    def _api_with(self, token: str, path: str, body: dict, doing: str) -> dict:
+        def call() -> requests.Response:
+            if self.limiter:
+                self.limiter(token)
+            response = self._send(
+                "POST",
+                f"{self.api_base}{path}",
+                json=body,
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json; charset=UTF-8"},
+            )
+            return self._checked(response, doing)
+
+        return _json(self._retrying(call, doing)).get("data") or {}
 
     def _checked(self, response: requests.Response, doing: str) -> requests.Response:
         code = (_json(response).get("error") or {}).get("code", "")

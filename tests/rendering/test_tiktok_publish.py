@@ -271,3 +271,21 @@ def test_a_render_that_changed_after_the_post_was_prepared_is_not_half_sent(tikt
 
     assert outcome.status == "failed" and "changed since the post was prepared" in outcome.message
     assert fake_tiktok.uploads == {}
+
+
+def test_an_expired_access_token_is_refreshed_before_it_is_used(tiktok_episode, fake_tiktok):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    credential = TikTokCredential.objects.get()
+    credential.access_token = "act.expired-yesterday"
+    credential.access_expires_at = timezone.now() - timedelta(hours=1)
+    credential.save()
+    tiktok_post_start(episode=tiktok_episode)
+
+    assert publish(tiktok_episode).status == "published"
+
+    credential.refresh_from_db()
+    assert credential.access_token in fake_tiktok.access_tokens and credential.access_expires_at > timezone.now()
+    assert "access_token_invalid" not in fake_tiktok.codes()  # the stale token was never sent
