@@ -49,10 +49,12 @@ def episode_render_vertical(
     episode_id: int,
     start: float = 0.0,
     end: float | None = None,
-    logo: Path | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> str:
-    """Render seconds [start, end) of the episode's render as 1080x1920, captioned from its transcript."""
+    """Render seconds [start, end) of the episode's render as 1080x1920, captioned from its transcript.
+
+    No logo: this is what ``publish --tiktok`` posts, and TikTok forbids adding a watermark or branding.
+    """
     episode = Episode.objects.select_related("stream").get(id=episode_id)
     if not episode.rendered_file:
         raise ValueError(f"episode {episode.pk} has no render yet: render it first")
@@ -71,7 +73,7 @@ def episode_render_vertical(
     key = episode_vertical_key(episode.id)
     with local_path(episode.rendered_file) as source, tempfile.TemporaryDirectory(prefix="vertical-") as tmp:
         output = Path(tmp) / "vertical.mp4"
-        render_vertical(source, start, end, output, segments=segments, logo=logo, progress=progress)
+        render_vertical(source, start, end, output, segments=segments, progress=progress)
         return save_output(output, key)
 
 

@@ -77,6 +77,7 @@ def test_an_episodes_vertical_render_is_the_one_tiktok_posts_and_its_owners(rend
         (["--episode", "{id}", "--start", "1", "--end", "9"], r"need 0 <= start < end <= 3.000"),
         (["--episode", "{id}", "{clip}"], "one of them"),
         (["{clip}", "--start", "1"], "a clip needs --start and --end"),
+        (["--episode", "{id}", "--logo", "logo.png"], "TikTok forbids adding a watermark"),
     ],
 )
 def test_bad_vertical_requests_are_refused_clearly(rendered_moment, transcribed_clip, argv, message):

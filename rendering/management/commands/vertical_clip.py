@@ -20,11 +20,16 @@ class Command(BaseCommand):
         parser.add_argument("--episode", type=int, help="episode id, instead of a clip")
         parser.add_argument("--start", type=float, help="seconds in (default for an episode: 0)")
         parser.add_argument("--end", type=float, help="seconds in (default for an episode: its end)")
-        parser.add_argument("--logo", type=Path, help="PNG to place at the top")
+        parser.add_argument("--logo", type=Path, help="PNG to place at the top (clips only)")
 
     def handle(self, *args, clip, episode, start, end, logo, **options):
         if (clip is None) == (episode is None):
             raise CommandError("name a clip id or --episode ID (one of them)")
+        if episode is not None and logo:
+            raise CommandError(
+                "an episode's vertical render is what `publish --tiktok` posts, and TikTok forbids adding a "
+                "watermark or branding: leave out --logo"
+            )
         if clip is not None and (start is None or end is None):
             raise CommandError("a clip needs --start and --end")
         with tqdm(total=100, unit="%", bar_format="{l_bar}{bar}| {n:.0f}%", file=self.stderr._out) as bar:
@@ -34,7 +39,6 @@ class Command(BaseCommand):
                         episode_id=episode,
                         start=start or 0.0,
                         end=end,
-                        logo=logo,
                         progress=lambda p: bar.update(p - bar.n),
                     )
                 else:
