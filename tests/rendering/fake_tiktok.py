@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
+
+from tests.rendering.fake_server import FakeServer
 
 REFRESH_TOKEN = "rft.fake-tiktok-refresh-never-log-me"
 CLIENT_KEY, CLIENT_SECRET = "fake-client-key", "fake-client-secret"
@@ -70,8 +71,9 @@ class Seen:
     content_range: str | None = None
 
 
-class FakeTikTok:
+class FakeTikTok(FakeServer):
     def __init__(self, *, processing_polls: int = 1, rate_limit: int = 6):
+        super().__init__(_handler_for(self))
         self.refresh_tokens = {REFRESH_TOKEN}
         self.access_tokens: set[str] = set()
         self.privacy_level_options = ["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY"]
@@ -79,30 +81,10 @@ class FakeTikTok:
         self.rate_limit = rate_limit
         self.calls: dict[str, list[float]] = {}
         self.uploads: dict[str, Upload] = {}
-        self.faults: list[Fault] = []
         self.log: list[Seen] = []
-        self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
 
     def fail(self, on: str, code: str, *, skip: int = 0) -> None:
         self.faults.append(Fault(on=on, code=code, skip=skip))
-
-    def take_fault(self, on: str) -> Fault | None:
-        with self.lock:
-            for index, fault in enumerate(self.faults):
-                if fault.on == on:
-                    if fault.skip:
-                        fault.skip -= 1
-                        return None
-                    return self.faults.pop(index)
-        return None
 
     def revoke(self) -> None:
         """The streamer removed the app in TikTok: every token it holds stops working."""
@@ -111,14 +93,6 @@ class FakeTikTok:
 
     def codes(self) -> list[str]:
         return [seen.code for seen in self.log if seen.code]
-
-    def start(self) -> FakeTikTok:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def _handler_for(fake: FakeTikTok):
