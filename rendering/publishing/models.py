@@ -149,6 +149,7 @@ class TikTokPost(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending"
         UPLOADING = "uploading"
+        CHECKING = "checking", "processing at TikTok (being checked)"
         PROCESSING = "processing", "processing at TikTok"
         PUBLISHED = "published"
         IN_INBOX = "in_inbox", "in the creator's inbox"

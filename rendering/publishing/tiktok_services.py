@@ -39,8 +39,9 @@ from rendering.vertical_service import episode_vertical_key
 
 log = logging.getLogger(__name__)
 Post = TikTokPost.Status
-IN_FLIGHT = (Post.PENDING, Post.UPLOADING, Post.PROCESSING)
-# An uploading or polling row untouched this long lost its worker (each chunk and each poll touches it).
+# UPLOADING and CHECKING: a worker holds the post; PROCESSING: uploaded, and nobody is checking on it now.
+IN_FLIGHT = (Post.PENDING, Post.UPLOADING, Post.CHECKING, Post.PROCESSING)
+# An uploading or checking row untouched this long lost its worker (each chunk and each poll touches it).
 STALE_POST = timedelta(minutes=15)
 MAX_TITLE = 2200  # TikTok's caption limit
 UNAUDITED_NOTICE = (
@@ -66,8 +67,11 @@ def tiktok_post_start(
     Idempotent while a post is under way; refuses (storing nothing) an episode without a vertical render, an
     owner without a TikTok account, a file TikTok's chunk rules cannot carry, or a bad privacy level.
     """
-    current = TikTokPost.objects.filter(episode=episode).first()
+    current = TikTokPost.objects.select_related("run").filter(episode=episode).first()
     if current and current.status in IN_FLIGHT:
+        if current.run is None or current.run.is_finished:  # checking again on a post TikTok was still processing
+            current.run = publish_run_create(episode=episode, steps=[{"name": "tiktok", "label": "TikTok check"}])
+            current.save(update_fields=["run", "updated_at"])
         return current
     if current and current.status == Post.PUBLISHED and not draft:
         raise PublishError(f"episode {episode.pk} is already on TikTok ({', '.join(current.post_ids) or 'posted'})")
@@ -154,7 +158,7 @@ def tiktok_post_publish(
             f"TikTok was still processing the video after {settings.TIKTOK_POLL_TIMEOUT:.0f} s: "
             f"run `manage.py publish {episode_id} --tiktok` again to check on it"
         )
-        _save(post, last_error=message)
+        _save(post, status=Post.PROCESSING, last_error=message)  # released: the next call checks at once
         if step:
             step_done(step, error=message)
         return TikTokOutcome(Post.PROCESSING, message=message, notice=post.notice)
@@ -234,7 +238,7 @@ def _upload(
 
     with default_storage.open(post.file_name, "rb") as stream:
         client.upload(upload_url, stream, plan, progress=sent)
-    _save(post, status=Post.PROCESSING, bytes_sent=plan.video_size)
+    _save(post, status=Post.CHECKING, bytes_sent=plan.video_size)
 
 
 def _polled(post: TikTokPost, status: PublishStatus) -> None:
@@ -243,12 +247,15 @@ def _polled(post: TikTokPost, status: PublishStatus) -> None:
 
 
 def _claim(episode_id: int) -> TikTokPost | None:
-    """Take the post for this worker in one conditional UPDATE: a pending post starts uploading; a post whose
-    worker went silent is taken over (an upload starts again, a post TikTok is processing is only polled)."""
+    """Take the post for this worker in one conditional UPDATE: a pending post starts uploading, an uploaded one
+    is checked on; a post whose worker went silent is taken over (its upload starts again, or its check)."""
     stale = timezone.now() - STALE_POST
-    claimable = Q(status=Post.PENDING) | Q(status__in=(Post.UPLOADING, Post.PROCESSING), updated_at__lt=stale)
+    claimable = Q(status__in=(Post.PENDING, Post.PROCESSING)) | Q(
+        status__in=(Post.UPLOADING, Post.CHECKING), updated_at__lt=stale
+    )
+    uploaded = (Post.PROCESSING, Post.CHECKING)
     claimed = TikTokPost.objects.filter(claimable, episode_id=episode_id).update(
-        status=Case(When(status=Post.PROCESSING, then=Value(Post.PROCESSING)), default=Value(Post.UPLOADING)),
+        status=Case(When(status__in=uploaded, then=Value(Post.CHECKING)), default=Value(Post.UPLOADING)),
         attempts=F("attempts") + 1,
         updated_at=timezone.now(),
     )

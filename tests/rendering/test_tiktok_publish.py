@@ -244,13 +244,16 @@ def test_a_post_still_processing_is_checked_again_without_uploading_again(tiktok
     first = publish(tiktok_episode)
 
     post = TikTokPost.objects.get(episode=tiktok_episode)
+    first_run = post.run
     assert first.status == "processing" and "run `manage.py publish" in first.message
-    assert post.status == TikTokPost.Status.PROCESSING and post.run.status == RunStatus.FAILED
+    assert post.status == TikTokPost.Status.PROCESSING and first_run.status == RunStatus.FAILED
 
-    TikTokPost.objects.update(updated_at=post.updated_at.replace(year=2000))  # its worker went away
-    assert tiktok_post_start(episode=tiktok_episode) == post  # in flight: no second post
+    again = tiktok_post_start(episode=tiktok_episode)  # in flight: the same post, a fresh run to check on it
+    assert again.id == post.id and again.run != first_run and again.run.steps.get().label == "TikTok check"
     assert publish(tiktok_episode).status == "published"
     assert len(fake_tiktok.uploads) == 1 and len(only_upload(fake_tiktok).chunks) == 2
+    again.run.refresh_from_db()
+    assert again.run.status == RunStatus.COMPLETED
 
 
 def test_a_second_worker_cannot_take_a_post_in_progress(tiktok_episode, fake_tiktok):
