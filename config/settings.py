@@ -295,6 +295,17 @@ S3_PRESIGNED_SECONDS = env_int("S3_PRESIGNED_SECONDS", 15 * 60)  # probing reads
 # A refresh token for installations with one channel; per-user tokens (encrypted) take precedence.
 YOUTUBE_REFRESH_TOKEN = env_str("YOUTUBE_REFRESH_TOKEN")
 YOUTUBE_CHUNK_SIZE = env_int("YOUTUBE_CHUNK_SIZE", 8 * 1024 * 1024)  # a multiple of 256 KiB
+# TikTok Content Posting API (vertical clips). Tests point TIKTOK_API_BASE at a local fake server.
+TIKTOK_API_BASE = env_str("TIKTOK_API_BASE", "https://open.tiktokapis.com")
+TIKTOK_CLIENT_KEY = env_str("TIKTOK_CLIENT_KEY")
+TIKTOK_CLIENT_SECRET = env_str("TIKTOK_CLIENT_SECRET")
+# Until TikTok audits the app, it may post only privately (SELF_ONLY); each post says so to the streamer.
+TIKTOK_APP_AUDITED = env_bool("TIKTOK_APP_AUDITED", False)
+TIKTOK_CHUNK_SIZE = env_int("TIKTOK_CHUNK_SIZE", 10 * 1024 * 1024)  # 5-64 MB; TikTok's rules adjust it
+TIKTOK_REQUESTS_PER_MINUTE = env_int("TIKTOK_REQUESTS_PER_MINUTE", 6)  # per access token, across all workers
+TIKTOK_POLL_INTERVAL = env_float("TIKTOK_POLL_INTERVAL", 10.0)  # seconds between status checks
+TIKTOK_POLL_TIMEOUT = env_float("TIKTOK_POLL_TIMEOUT", 600.0)  # then the run ends; publishing again checks on
+TIKTOK_RETRY_WAIT = env_float("TIKTOK_RETRY_WAIT", 2.0)  # first back-off after a transient failure (doubles)
 ARCHIVE_BUCKET = env_str("ARCHIVE_BUCKET") or AWS_STORAGE_BUCKET_NAME
 ARCHIVE_PREFIX = env_str("ARCHIVE_PREFIX", "archive")
 ARCHIVE_PART_SIZE = env_int("ARCHIVE_PART_SIZE", 64 * 1024 * 1024)

@@ -4,6 +4,7 @@ from config.admin_ownership import OwnedAdmin, OwnedTabularInline
 from episodes.admin_actions import RENDER_ACTIONS
 from episodes.forms import EpisodeAdminForm
 from episodes.models import Episode, Highlight, Project
+from rendering.publishing.admin import PUBLISH_ACTIONS
 from streams.timefmt import format_hms
 
 
@@ -39,7 +40,7 @@ class EpisodeAdmin(OwnedAdmin):
     list_filter = ["status", "stream__series", "owner"]
     search_fields = ["title", "description", "stream__title"]
     list_select_related = ["stream"]
-    actions = RENDER_ACTIONS
+    actions = RENDER_ACTIONS + PUBLISH_ACTIONS
     readonly_fields = ["length", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["owner", "project", "stream", "order", "title", "description", "status"]}),

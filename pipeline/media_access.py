@@ -40,11 +40,18 @@ def _stream_owner(stream_id: str) -> int | None:
     return Stream.objects.filter(pk=stream_id).values_list("owner_id", flat=True).first()
 
 
+def _episode_owner(episode_id: str) -> int | None:
+    from episodes.models import Episode
+
+    return Episode.objects.filter(pk=episode_id).values_list("owner_id", flat=True).first()
+
+
 # Outputs whose keys are not kept in a FileField (thumbnails live in a JSON list, vertical clips are
 # returned to the caller): the key names the record, and that record's owner owns the file.
 _KEY_PATTERNS: list[tuple[re.Pattern, Callable[[str], int | None]]] = [
     (re.compile(r"analysis/stream-(\d+)/"), _stream_owner),
     (re.compile(r"vertical/clip-(\d+)-"), _clip_owner),
+    (re.compile(r"vertical/episode-(\d+)\.mp4$"), _episode_owner),
 ]
 
 

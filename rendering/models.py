@@ -1,91 +1,10 @@
-from django.conf import settings
-from django.db import models
+"""The rendering app's models. Publishing's live in ``rendering.publishing.models`` (app label ``rendering``,
+tables unchanged); importing them here registers them with the app."""
 
-from rendering.sealed import seal, unseal
-
-REFRESH_TOKEN_PURPOSE = "youtube refresh token"
-
-
-class YouTubeCredential(models.Model):
-    """A user's YouTube authorisation: the OAuth refresh token, encrypted at rest and never displayed."""
-
-    owner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="youtube_credential")
-    sealed_refresh_token = models.TextField(editable=False)
-    channel_title = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    def __str__(self) -> str:
-        return f"YouTube credential of {self.owner}"
-
-    def __repr__(self) -> str:
-        return f"<YouTubeCredential owner_id={self.owner_id}>"
-
-    @property
-    def refresh_token(self) -> str:
-        return unseal(
-            self.sealed_refresh_token,
-            key_material=settings.SECRET_KEY,
-            fallbacks=settings.SECRET_KEY_FALLBACKS,
-            purpose=REFRESH_TOKEN_PURPOSE,
-        )
-
-    @refresh_token.setter
-    def refresh_token(self, value: str) -> None:
-        self.sealed_refresh_token = seal(value, key_material=settings.SECRET_KEY, purpose=REFRESH_TOKEN_PURPOSE)
-
-
-class YouTubeUpload(models.Model):
-    """One episode's way to YouTube: the resumable session and how far it got, so any worker can carry on."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending"
-        UPLOADING = "uploading"
-        THROTTLED = "throttled"
-        UPLOADED = "uploaded"
-        FAILED = "failed"
-
-    episode = models.OneToOneField("episodes.Episode", on_delete=models.CASCADE, related_name="youtube_upload")
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
-    file_name = models.CharField(max_length=500, help_text="The rendered file this session uploads.")
-    metadata = models.JSONField(default=dict, help_text="The videos.insert body: snippet and status.")
-    playlist_id = models.CharField(max_length=64, blank=True)
-    session_url = models.TextField(blank=True)
-    bytes_confirmed = models.BigIntegerField(default=0)
-    total_bytes = models.BigIntegerField(default=0)
-    resume_at = models.DateTimeField(null=True, blank=True, help_text="When a throttled upload tries again.")
-    throttle_count = models.PositiveIntegerField(default=0, help_text="Throttles in a row (drives the back-off).")
-    attempts = models.PositiveIntegerField(default=0)
-    video_id = models.CharField(max_length=32, blank=True)
-    playlist_item_id = models.CharField(max_length=100, blank=True)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"{self.episode} -> YouTube ({self.status})"
-
-    @property
-    def percent(self) -> float:
-        return 100.0 * self.bytes_confirmed / self.total_bytes if self.total_bytes else 0.0
-
-
-class ArchivedFile(models.Model):
-    """A media file copied to object storage and verified there (size, MD5 ETag and/or SHA-256)."""
-
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="archived_files")
-    source_name = models.CharField(max_length=500, help_text="Storage name the file had before archiving.")
-    bucket = models.CharField(max_length=255)
-    key = models.CharField(max_length=1024)
-    size_bytes = models.BigIntegerField()
-    sha256 = models.CharField(max_length=64)
-    etag = models.CharField(max_length=100, blank=True)
-    local_deleted = models.BooleanField(default=False)
-    archived_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["bucket", "key"], name="archived_file_unique_key")]
-
-    def __str__(self) -> str:
-        return f"s3://{self.bucket}/{self.key}"
+from rendering.publishing.models import (  # noqa: F401
+    ArchivedFile,
+    TikTokCredential,
+    TikTokPost,
+    YouTubeCredential,
+    YouTubeUpload,
+)

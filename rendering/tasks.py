@@ -7,7 +7,7 @@ from celery import shared_task
 
 from pipeline.tasks import MediaTask
 from rendering import services
-from rendering.tasks_publish import archive_episode, publish_episode  # noqa: F401  (registered via autodiscovery)
+from rendering.publishing.tasks import archive_episode, publish_episode, publish_tiktok  # noqa: F401  (autodiscovery)
 
 
 class RenderTask(MediaTask):

@@ -14,6 +14,7 @@ from rest_framework.authtoken.models import Token
 from chat.models import ChatDeadLetter, ChatMessage, EventSubSubscription, TwitchLink
 from episodes.models import Episode, Highlight, Project
 from pipeline.models import PipelineRun, StepRun
+from rendering.publishing.models import TikTokPost, YouTubeUpload
 from streams.analysis.models import ClipAnalysis
 from streams.models import Series, Stream, VideoClip, WatchedFile
 from transcription.models import ClipSummary, Segment, StreamSummary, Transcript
@@ -101,12 +102,14 @@ def make_world(user: User, mark: str) -> World:
         sent_at=datetime(2026, 5, 1, 20, 0, tzinfo=UTC),
     )
     token = Token.objects.create(user=user)
+    upload = YouTubeUpload.objects.create(episode=episode, file_name=f"renders/{mark}.mp4", last_error=f"{mark} yt")
+    post = TikTokPost.objects.create(episode=episode, file_name=f"vertical/{mark}.mp4", notice=f"{mark} private")
     watched = WatchedFile.objects.create(
         owner=user, path=f"/obs/{mark}.mkv", size_bytes=1, mtime_ns=1, status="failed", error=f"{mark} is empty"
     )
     rows = [series, stream, clip, transcript, analysis, project, episode, run, step, widget, link, subscription]
     rows += [clip_summary, stream_summary]
-    rows += [message, token, watched, user, highlight]
+    rows += [message, token, upload, post, watched, user, highlight]
     return World(user=user, mark=mark, rows=rows, secrets=[mark, widget.access_token, token.key])
 
 

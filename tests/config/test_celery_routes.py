@@ -15,6 +15,7 @@ EXPECTED = {
     "transcription.tasks.transcribe_clip": GPU,
     "rendering.tasks.render_episode": CPU,
     "rendering.tasks.publish_episode": IO,
+    "rendering.tasks.publish_tiktok": IO,
     "rendering.tasks.archive_episode": IO,
     "chat.tasks.store_eventsub_notifications": IO,
     "chat.tasks.purge_expired_messages": IO,

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from config.env import production_secret_key_problem
-from rendering.sealed import SealError, seal, unseal
+from rendering.publishing.sealed import SealError, seal, unseal
 from tests.conftest import ROOT
 
 DEFAULT = "dev-only-insecure-key-set-SECRET_KEY-in-production"
@@ -72,7 +72,7 @@ def test_unseal_tries_the_current_key_then_each_fallback():
 
 @pytest.mark.django_db
 def test_a_rotated_key_keeps_stored_tokens_readable_and_seals_new_ones_with_the_new_key(settings, user):
-    from rendering.models import REFRESH_TOKEN_PURPOSE, YouTubeCredential
+    from rendering.publishing.models import REFRESH_TOKEN_PURPOSE, YouTubeCredential
 
     settings.SECRET_KEY = "old-" + GOOD
     credential = YouTubeCredential(owner=user)
@@ -96,7 +96,7 @@ def test_a_rotated_key_keeps_stored_tokens_readable_and_seals_new_ones_with_the_
 def test_reseal_tokens_moves_stored_tokens_to_the_new_key_so_the_old_can_go(settings, user, other_user, capsys):
     from django.core.management import CommandError, call_command
 
-    from rendering.models import YouTubeCredential
+    from rendering.publishing.models import YouTubeCredential
 
     settings.SECRET_KEY = "old-" + GOOD
     for owner, token in [(user, "token-a"), (other_user, "token-b")]:
@@ -113,3 +113,22 @@ def test_reseal_tokens_moves_stored_tokens_to_the_new_key_so_the_old_can_go(sett
     settings.SECRET_KEY = "another-" + GOOD
     with pytest.raises(CommandError, match="cannot be read with any key"):
         call_command("reseal_tokens")
+
+
+@pytest.mark.django_db
+def test_reseal_tokens_moves_tiktok_tokens_too(settings, user, capsys):
+    from django.core.management import call_command
+
+    from rendering.publishing.models import TikTokCredential
+    from rendering.publishing.tokens import tiktok_credential_save
+
+    settings.SECRET_KEY = "old-" + GOOD
+    tiktok_credential_save(owner=user, refresh_token="tiktok-refresh", access_token="tiktok-access", expires_in=3600)
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "new-" + GOOD, ["old-" + GOOD]
+
+    call_command("reseal_tokens")
+    settings.SECRET_KEY_FALLBACKS = []
+
+    assert "Re-sealed 1 token(s)" in capsys.readouterr().out
+    credential = TikTokCredential.objects.get(owner=user)
+    assert (credential.refresh_token, credential.access_token) == ("tiktok-refresh", "tiktok-access")

@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import re
 import socket
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
+
+from tests.rendering.fake_server import FakeServer
 
 REFRESH_TOKEN = "1//fake-refresh-token-never-log-me"
 UPLOAD_PATH = "/upload/youtube/v3/videos"
@@ -45,24 +46,15 @@ class Seen:
     status: int
 
 
-class FakeYouTube:
+class FakeYouTube(FakeServer):
     def __init__(self):
-        self.faults: list[Fault] = []
+        super().__init__(_handler_for(self))
         self.sessions: dict[str, Session] = {}
         self.videos: dict[str, Session] = {}
         self.playlists: dict[str, list[str]] = {"PLseries": []}
         self.log: list[Seen] = []
         self.tokens_issued = 0
         self.refresh_token = REFRESH_TOKEN
-        self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
 
     @property
     def token_uri(self) -> str:
@@ -71,26 +63,8 @@ class FakeYouTube:
     def fail(self, on: str, kind: str, **options) -> None:
         self.faults.append(Fault(on=on, kind=kind, **options))
 
-    def take_fault(self, on: str) -> Fault | None:
-        with self.lock:
-            for index, fault in enumerate(self.faults):
-                if fault.on == on:
-                    if fault.skip:
-                        fault.skip -= 1
-                        return None
-                    return self.faults.pop(index)
-        return None
-
     def chunk_ranges(self) -> list[str]:
         return [seen.content_range for seen in self.log if seen.method == "PUT" and "*" not in seen.content_range]
-
-    def start(self) -> FakeYouTube:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def _handler_for(fake: FakeYouTube):

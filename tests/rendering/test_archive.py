@@ -5,7 +5,13 @@ import os
 
 import pytest
 
-from rendering.archive import ArchiveError, archive_file, file_digests, transfer_config, verification_problems
+from rendering.publishing.archive import (
+    ArchiveError,
+    archive_file,
+    file_digests,
+    transfer_config,
+    verification_problems,
+)
 
 PART = 5 * 1024 * 1024  # S3's smallest part size
 

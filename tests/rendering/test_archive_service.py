@@ -3,20 +3,11 @@
 import pytest
 from django.core.files.base import ContentFile
 
-from rendering.archive import ArchiveError
-from rendering.models import ArchivedFile
-from rendering.publish import episode_archive, episode_publish_start
+from rendering.publishing.archive import ArchiveError
+from rendering.publishing.archiving import episode_archive
+from rendering.publishing.models import ArchivedFile
+from rendering.publishing.services import episode_publish_start
 from streams.models import VideoClip
-
-
-@pytest.fixture
-def archive_settings(youtube_settings, s3_server, s3):
-    _, bucket = s3
-    youtube_settings.ARCHIVE_BUCKET = bucket
-    youtube_settings.AWS_S3_ENDPOINT_URL = s3_server
-    youtube_settings.AWS_S3_REGION_NAME = "us-east-1"
-    youtube_settings.AWS_ACCESS_KEY_ID = youtube_settings.AWS_SECRET_ACCESS_KEY = "test"
-    return youtube_settings
 
 
 @pytest.fixture

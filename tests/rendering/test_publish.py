@@ -8,8 +8,8 @@ from django.db import connection
 from django.utils import timezone
 
 from episodes.models import Episode
-from rendering.models import YouTubeCredential, YouTubeUpload
-from rendering.publish import PublishError, episode_publish, episode_publish_start
+from rendering.publishing.models import YouTubeCredential, YouTubeUpload
+from rendering.publishing.services import PublishError, episode_publish, episode_publish_start
 from tests.rendering.fake_youtube import REFRESH_TOKEN
 
 CHAPTERS = [(0, "Intro"), (12, "Phase one"), (40, "Phase two")]

@@ -14,7 +14,8 @@ from episodes.services import episode_build_cut_list
 from pipeline.media import save_output
 from pipeline.models import PipelineRun, RunStatus, StepStatus
 from pipeline.services import run_create
-from rendering.publish import episode_youtube_metadata
+from rendering.publishing.services import episode_youtube_metadata
+from rendering.publishing.youtube_description import format_chapters
 from rendering.services import (
     RenderError,
     episode_chapters,
@@ -22,7 +23,6 @@ from rendering.services import (
     episode_render_start,
     render_cancel,
 )
-from rendering.youtube_description import format_chapters
 from streams.models import Series, Stream, VideoClip
 from tests.rendering.render_media import frame_hash, gray_frames
 

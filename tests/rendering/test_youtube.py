@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from rendering.youtube import (
+from rendering.publishing.youtube import (
     CHUNK_QUANTUM,
     SessionExpired,
     Throttled,

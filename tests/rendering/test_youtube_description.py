@@ -3,7 +3,7 @@ import sys
 
 import pytest
 
-from rendering.youtube_description import (
+from rendering.publishing.youtube_description import (
     DESCRIPTION_MAX_BYTES,
     MetadataError,
     chapter_problems,
@@ -18,7 +18,13 @@ CHAPTERS = [(0, "Intro"), (65.7, "Boss fight"), (3725, "Wrap-up")]
 
 
 @pytest.mark.parametrize(
-    "module", ["rendering.youtube_description", "rendering.youtube", "rendering.archive", "rendering.sealed"]
+    "module",
+    [
+        "rendering.publishing.youtube_description",
+        "rendering.publishing.youtube",
+        "rendering.publishing.archive",
+        "rendering.publishing.sealed",
+    ],
 )
 def test_publishing_cores_import_without_django(module):
     code = f"import sys, {module}; assert 'django' not in sys.modules"

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 import numpy as np
 import requests
 
-from rendering.youtube import retry_after_seconds
+from rendering.publishing.youtube import retry_after_seconds
 
 # pgvector's ``vector`` type holds at most this many dimensions.
 PGVECTOR_MAX_DIMENSIONS = 16000

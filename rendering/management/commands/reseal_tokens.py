@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from rendering.credentials import credentials_reseal
+from rendering.publishing.tokens import credentials_reseal
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""Publishing services: episodes to YouTube (resumable, throttle-aware) and media to the S3 archive."""
+"""Publishing an episode to YouTube (resumable, throttle-aware), as a ``publish`` pipeline run."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import logging
 import mimetypes
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
@@ -16,11 +15,11 @@ from django.utils import timezone
 from episodes.models import Episode
 from episodes.selectors import episode_series
 from episodes.services import episode_set_status
-from rendering.archive import ArchiveError, archive_file, s3_client, transfer_config
-from rendering.models import ArchivedFile, YouTubeCredential, YouTubeUpload
-from rendering.sealed import SealError
-from rendering.services import episode_chapters
-from rendering.youtube import (
+from pipeline.models import StepRun
+from rendering.publishing.models import YouTubeUpload
+from rendering.publishing.runs import first_step, publish_run_create, step_begin, step_done, step_pause, step_percent
+from rendering.publishing.tokens import CredentialError, youtube_refresh_token
+from rendering.publishing.youtube import (
     Progress,
     SessionExpired,
     Throttled,
@@ -29,7 +28,7 @@ from rendering.youtube import (
     authorized_session,
     metadata_json,
 )
-from rendering.youtube_description import (
+from rendering.publishing.youtube_description import (
     PRIVACY_STATUSES,
     MetadataError,
     clean_tags,
@@ -37,6 +36,7 @@ from rendering.youtube_description import (
     format_chapters,
     render_description,
 )
+from rendering.services import episode_chapters
 
 log = logging.getLogger(__name__)
 Upload = YouTubeUpload.Status
@@ -57,33 +57,9 @@ class PublishOutcome:
     message: str = ""
 
 
-# --- credentials ----------------------------------------------------------------------------------
-def youtube_credential_save(*, owner, refresh_token: str, channel_title: str = "") -> YouTubeCredential:
-    """Store (or replace) a user's refresh token, encrypted."""
-    if not refresh_token.strip():
-        raise PublishError("refresh_token: empty")
-    credential = YouTubeCredential.objects.filter(owner=owner).first() or YouTubeCredential(owner=owner)
-    credential.refresh_token = refresh_token.strip()
-    credential.channel_title = channel_title
-    credential.save()
-    return credential
-
-
-def _refresh_token(owner) -> str:
-    credential = YouTubeCredential.objects.filter(owner=owner).first()
-    if credential is not None:
-        try:
-            return credential.refresh_token
-        except SealError as error:
-            raise YouTubeError(str(error)) from None
-    if settings.YOUTUBE_REFRESH_TOKEN:
-        return settings.YOUTUBE_REFRESH_TOKEN
-    raise YouTubeError(f"{owner} has connected no YouTube account (and YOUTUBE_REFRESH_TOKEN is unset)")
-
-
 def _client(owner, *, throttle_count: int, chunk_size: int | None = None) -> YouTubeClient:
     session = authorized_session(
-        refresh_token=_refresh_token(owner),
+        refresh_token=youtube_refresh_token(owner),
         client_id=settings.GOOGLE_CLIENT_ID,
         client_secret=settings.GOOGLE_CLIENT_SECRET,
         token_uri=settings.GOOGLE_TOKEN_URI,
@@ -151,8 +127,18 @@ def episode_publish_start(
     if not episode.rendered_file.storage.exists(episode.rendered_file.name):
         raise PublishError(f"rendered_file: {episode.rendered_file.name} is missing from storage")
     metadata = episode_youtube_metadata(episode=episode, privacy_status=privacy_status, chapters=chapters)
+    with transaction.atomic():
+        run = publish_run_create(episode=episode, steps=[{"name": "youtube", "label": f"YouTube ({privacy_status})"}])
+        defaults = _fresh_upload(episode, run, metadata)
+        upload, _ = YouTubeUpload.objects.update_or_create(episode=episode, defaults=defaults)
+    return upload
+
+
+def _fresh_upload(episode: Episode, run, metadata: dict) -> dict:
+    """Every field of an upload that starts over (a re-publish after a failure replaces, never appends)."""
     series = episode_series(episode)
-    fresh = {
+    return {
+        "run": run,
         "status": Upload.PENDING,
         "file_name": episode.rendered_file.name,
         "metadata": metadata,
@@ -167,8 +153,6 @@ def episode_publish_start(
         "last_error": "",
         "finished_at": None,
     }
-    upload, _ = YouTubeUpload.objects.update_or_create(episode=episode, defaults=fresh)
-    return upload
 
 
 def episode_publish(
@@ -179,34 +163,49 @@ def episode_publish(
     if upload is None:
         return _outcome_of(YouTubeUpload.objects.filter(episode_id=episode_id).first())
     episode = upload.episode
+    step = first_step(upload.run_id)
+    if step:
+        step_begin(step)
     if not upload.video_id:
         episode_set_status(episode_id=episode.id, status=Episode.Status.UPLOADING)
     try:
         client = _client(episode.owner, throttle_count=upload.throttle_count, chunk_size=chunk_size)
         if not upload.video_id:
-            _upload_video(client, upload, episode, progress)
+            _upload_video(client, upload, episode, progress, step)
         if upload.playlist_id and not upload.playlist_item_id:
             item = client.add_to_playlist(playlist_id=upload.playlist_id, video_id=upload.video_id)
             _save(upload, playlist_item_id=item)
     except Throttled as throttled:
-        return _throttle(upload, episode, throttled)
-    except (YouTubeError, OSError) as error:
+        return _throttle(upload, episode, throttled, step)
+    except (YouTubeError, CredentialError, OSError) as error:
         if upload.video_id:  # the video is up; only the playlist insert failed, and that is not worth a retry
             message = f"uploaded, but not added to playlist {upload.playlist_id}: {error}"
             _save(upload, status=Upload.UPLOADED, last_error=message, finished_at=timezone.now())
+            _finish_step(step)
             return PublishOutcome(Upload.UPLOADED, video_id=upload.video_id, message=message)
         message = f"YouTube upload failed: {error}"
         _save(upload, status=Upload.FAILED, last_error=message, finished_at=timezone.now())
         episode_set_status(episode_id=episode.id, status=Episode.Status.FAILED)
+        _finish_step(step, error=message)
         log.warning("episode %s: %s", episode.pk, message)
         return PublishOutcome(Upload.FAILED, message=message)
     _save(upload, status=Upload.UPLOADED, resume_at=None, throttle_count=0, last_error="", finished_at=timezone.now())
+    _finish_step(step)
     return PublishOutcome(Upload.UPLOADED, video_id=upload.video_id)
 
 
-def _upload_video(client: YouTubeClient, upload: YouTubeUpload, episode: Episode, progress: Progress | None) -> None:
+def _finish_step(step: StepRun | None, *, error: str = "") -> None:
+    if step:
+        step_done(step, error=error)
+
+
+def _upload_video(
+    client: YouTubeClient, upload: YouTubeUpload, episode: Episode, progress: Progress | None, step: StepRun | None
+) -> None:
     def confirmed(done: int, total: int) -> None:
         YouTubeUpload.objects.filter(id=upload.id).update(bytes_confirmed=done, updated_at=timezone.now())
+        if step and total:
+            step_percent(step, 100.0 * done / total)
         if progress:
             progress(done, total)
 
@@ -258,7 +257,7 @@ def _claim(episode_id: int) -> YouTubeUpload | None:
     return YouTubeUpload.objects.select_related("episode__owner").get(episode_id=episode_id)
 
 
-def _throttle(upload: YouTubeUpload, episode: Episode, throttled: Throttled) -> PublishOutcome:
+def _throttle(upload: YouTubeUpload, episode: Episode, throttled: Throttled, step: StepRun | None) -> PublishOutcome:
     resume_at = timezone.now() + timedelta(seconds=throttled.retry_after)
     _save(
         upload,
@@ -269,6 +268,8 @@ def _throttle(upload: YouTubeUpload, episode: Episode, throttled: Throttled) -> 
     )
     if not upload.video_id:  # once the video is up, a throttled playlist insert leaves the episode uploaded
         episode_set_status(episode_id=episode.id, status=Episode.Status.THROTTLED)
+    if step:
+        step_pause(step, f"throttled by YouTube, resumes at {resume_at:%Y-%m-%d %H:%M} UTC: {throttled}")
     log.info("episode %s throttled by YouTube until %s: %s", episode.pk, resume_at.isoformat(), throttled.reason)
     return PublishOutcome(Upload.THROTTLED, retry_in=throttled.retry_after, message=str(throttled))
 
@@ -287,61 +288,3 @@ def _save(upload: YouTubeUpload, **fields) -> None:
     for name, value in fields.items():
         setattr(upload, name, value)
     upload.save(update_fields=[*fields, "updated_at"])
-
-
-# --- archive --------------------------------------------------------------------------------------
-def episode_archive(*, episode_id: int, delete_local: bool | None = None) -> list[ArchivedFile]:
-    """Archive an episode's render and its stream's original recordings; local copies go only once verified."""
-    episode = Episode.objects.select_related("stream", "owner").get(id=episode_id)
-    upload = YouTubeUpload.objects.filter(episode=episode).first()
-    delete = settings.ARCHIVE_DELETE_LOCAL if delete_local is None else delete_local
-    if delete and upload and upload.status in IN_FLIGHT:
-        raise ArchiveError(f"episode {episode.pk} is still being uploaded to YouTube; archive it afterwards")
-    files = [(episode.rendered_file, f"episodes/{episode.pk}")] if episode.rendered_file else []
-    files += [(clip.file, f"streams/{episode.stream_id}") for clip in episode.stream.clips.all() if clip.file]
-    return [
-        stored_file_archive(owner=episode.owner, field_file=field_file, folder=folder, delete_local=delete)
-        for field_file, folder in files
-    ]
-
-
-def stored_file_archive(*, owner, field_file, folder: str, delete_local: bool) -> ArchivedFile:
-    """Copy one locally stored file to the archive bucket under a deterministic key; re-running replaces."""
-    if not settings.ARCHIVE_BUCKET:
-        raise ArchiveError("ARCHIVE_BUCKET (or AWS_STORAGE_BUCKET_NAME) is not set: nowhere to archive to")
-    parts = (settings.ARCHIVE_PREFIX.strip("/"), str(owner.pk), folder, Path(field_file.name).name)
-    key = "/".join(part for part in parts if part)
-    existing = ArchivedFile.objects.filter(bucket=settings.ARCHIVE_BUCKET, key=key, local_deleted=True).first()
-    if existing and not field_file.storage.exists(field_file.name):
-        return existing  # archived and removed by an earlier run
-    try:
-        local = Path(field_file.path)
-    except NotImplementedError:
-        raise ArchiveError(f"{field_file.name} already lives in object storage; nothing local to archive") from None
-    client = s3_client(
-        endpoint_url=settings.AWS_S3_ENDPOINT_URL,
-        region_name=settings.AWS_S3_REGION_NAME,
-        access_key=settings.AWS_ACCESS_KEY_ID,
-        secret_key=settings.AWS_SECRET_ACCESS_KEY,
-    )
-    archived = archive_file(
-        local_path=local,
-        key=key,
-        bucket=settings.ARCHIVE_BUCKET,
-        client=client,
-        config=transfer_config(settings.ARCHIVE_PART_SIZE),
-        delete_local=delete_local,
-    )
-    record, _ = ArchivedFile.objects.update_or_create(
-        bucket=archived.bucket,
-        key=archived.key,
-        defaults={
-            "owner": owner,
-            "source_name": field_file.name,
-            "size_bytes": archived.size,
-            "sha256": archived.sha256,
-            "etag": archived.etag,
-            "local_deleted": archived.local_deleted,
-        },
-    )
-    return record

@@ -1,0 +1,2 @@
+# Publishing's admins live with publishing; importing them registers them.
+import rendering.publishing.admin  # noqa: F401
