@@ -47,6 +47,7 @@ PURE_MODULES = [
     "streams.chunks",
     "rendering.otio",
     "episodes.timeline",
+    "episodes.review_core",
 ]
 
 
