@@ -11,6 +11,7 @@ from episodes.review_selectors import home_streams, review_overview, review_stre
 
 
 @login_required
+@ensure_csrf_cookie
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", {"streams": home_streams(request.user)})
 
