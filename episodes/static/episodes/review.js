@@ -301,10 +301,13 @@
       }
     }
     // lane names, then the playhead
-    ctx.fillStyle = "rgba(139,147,165,.8)";
     ctx.font = "10px system-ui, sans-serif";
-    [["waveform", wy + 10], ["speech", sy + 7], ["chat", cy + 9], ["highlights", hy + 9], ["episodes", ey + 10]]
-      .forEach(([name, y]) => ctx.fillText(name, 4, y));
+    [["waveform", wy], ["speech", sy - 1], ["chat", cy], ["highlights", hy], ["episodes", ey]].forEach(([name, y]) => {
+      ctx.fillStyle = "rgba(15,17,21,.75)";
+      ctx.fillRect(2, y, ctx.measureText(name).width + 6, 12);
+      ctx.fillStyle = "#aab2c3";
+      ctx.fillText(name, 5, y + 9);
+    });
     const px = Math.round(xOf(t, width)) + 0.5;
     ctx.fillStyle = COLORS.playhead;
     ctx.fillRect(px - 1, 0, 2, height);
@@ -678,7 +681,7 @@
   }
   function syncTranscript(t) {
     if (!segments.length) return;
-    const i = lastAtOrBefore(segments, t, (s) => s.start);
+    const i = lastAtOrBefore(segments, t + 0.02, (s) => s.start);
     if (i !== currentSeg) {
       if (currentSeg >= 0 && segBox.children[currentSeg]) {
         segBox.children[currentSeg].classList.remove("current");
@@ -697,7 +700,7 @@
     }
     if (i >= 0 && editing !== i) {
       const words = segments[i].words;
-      const w = lastAtOrBefore(words, t, (word) => word[0]);
+      const w = lastAtOrBefore(words, t + 0.02, (word) => word[0]);
       if (w !== currentWord) {
         const node = segText(i);
         const old = node.querySelector(".w.now");
