@@ -300,10 +300,14 @@ def review_highlight_vertical_start(*, user, highlight_id: int) -> tuple[Pipelin
     return vertical_clip_start(owner=user, clip_id=clip.id, start=start, end=end)
 
 
-def review_episode_render_start(*, user, episode_id: int) -> PipelineRun:
-    """Render an accepted episode from its current tracks (the cut list is rebuilt first)."""
+def review_episode_render_start(*, user, episode_id: int, preset: str | None = None) -> PipelineRun:
+    """Render an accepted episode from its current tracks (the cut list is rebuilt first) with ``preset``
+    (``rendering.argv.PRESETS``; the site's default when None)."""
+    from rendering.argv import PRESETS
     from rendering.services import RenderError, episode_render_start
 
+    if preset is not None and preset not in PRESETS:
+        raise ReviewError(f"unknown render preset {preset!r} (choose from {', '.join(PRESETS)})")
     with transaction.atomic():
         episode = _episode(user, episode_id)
         if episode.status == Episode.Status.PROPOSED:
@@ -311,7 +315,7 @@ def review_episode_render_start(*, user, episode_id: int) -> PipelineRun:
         _editable(episode)
         _build_cut_list(episode)
     try:
-        return episode_render_start(episode=episode)
+        return episode_render_start(episode=episode, preset=preset)
     except RenderError as error:
         raise ReviewError(str(error)) from error
 

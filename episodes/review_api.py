@@ -166,7 +166,10 @@ def episode_merge(request, episode_id: int) -> Response:
 @api_view(["POST"])
 @_errors
 def episode_render(request, episode_id: int) -> Response:
-    run = review.review_episode_render_start(user=request.user, episode_id=episode_id)
+    preset = _body(request).get("preset")
+    if preset is not None and not isinstance(preset, str):
+        raise ReviewError("preset must be a string")
+    run = review.review_episode_render_start(user=request.user, episode_id=episode_id, preset=preset or None)
     return Response({"run": run_payload(run)}, status=status.HTTP_202_ACCEPTED)
 
 

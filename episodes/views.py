@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from episodes.review_selectors import home_streams, review_overview, review_stream
+from rendering.argv import PRESETS
 
 
 @login_required
@@ -22,4 +24,10 @@ def review_page(request: HttpRequest, stream_id: int) -> HttpResponse:
     stream = review_stream(request.user, stream_id)
     if stream is None:
         raise Http404("No such stream")
-    return render(request, "review/stream.html", {"stream": stream, "overview": review_overview(stream)})
+    context = {
+        "stream": stream,
+        "overview": review_overview(stream),
+        "presets": list(PRESETS),
+        "default_preset": settings.RENDER_PRESET,
+    }
+    return render(request, "review/stream.html", context)

@@ -100,6 +100,8 @@ def test_accept_with_the_token_makes_the_episode(stream, browser):
         ("episodes/{intro}/rename/", {"title": "  "}, "title must not be empty"),
         ("episodes/{intro}/rename/", {"title": 42}, "title must be a string"),
         ("episodes/{intro}/render/", None, "accept it before rendering"),
+        ("episodes/{intro}/render/", {"preset": "8k"}, "unknown render preset '8k'"),
+        ("episodes/{intro}/render/", {"preset": 1}, "preset must be a string"),
         ("streams/{stream}/marks/", {"time": -3}, "time must lie within the stream"),
         ("streams/{stream}/marks/", {}, "time is required"),
         ("streams/{stream}/restore/", {"status": "uploaded", "tracks": []}, "only a proposal or a draft"),

@@ -169,6 +169,8 @@ async def test_a_render_started_from_the_page_shows_its_progress_live(
     await page.keyboard.press("a")
     await expect(page.locator(".item.episode.status-draft")).to_have_count(1, timeout=WAIT_MS)
     await page.locator(".item.episode.status-draft").click()
+    await page.select_option("#preset", "source")  # the recording's own size: quick on a test machine
+    await page.locator("body").click(position={"x": 5, "y": 5})
     await page.keyboard.press("r")
 
     run = page.locator(".run").first

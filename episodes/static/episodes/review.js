@@ -518,7 +518,7 @@
     const row = selectedRow();
     if (!row || selected.kind !== "episode") return toast("Select an accepted episode to render");
     try {
-      const result = await api("POST", `episodes/${row.id}/render/`);
+      const result = await api("POST", `episodes/${row.id}/render/`, { preset: $("preset").value });
       runLabels.set(result.run.id, `Render “${row.title}”`);
       upsertRun(result.run);
       await refreshItems();
