@@ -51,7 +51,8 @@ def make_media(folder: Path) -> Path:
 
     path = folder / "bench-clip.mp4"
     subprocess.run(
-        [ffmpeg_binary(), "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=size=640x360:rate=30:duration={MEDIA_SECONDS}",
+        [ffmpeg_binary(), "-v", "error", "-y",
+         "-f", "lavfi", "-i", f"testsrc2=size=640x360:rate=30:duration={MEDIA_SECONDS}",
          "-f", "lavfi", "-i", f"sine=frequency=440:duration={MEDIA_SECONDS}:sample_rate=48000",
          "-c:v", "libx264", "-preset", "ultrafast", "-g", "60", "-pix_fmt", "yuv420p", "-c:a", "aac",
          "-movflags", "+faststart", str(path)],
@@ -78,7 +79,9 @@ def make_stream(user, media: Path, hours: float):
     count = max(1, round(hours))
     duration = clip_seconds * count
     recorded_at = timezone.now() - timedelta(days=1)
-    stream = Stream.objects.create(owner=user, title=f"Benchmark {hours:g} h", duration=duration, recorded_at=recorded_at)
+    stream = Stream.objects.create(
+        owner=user, title=f"Benchmark {hours:g} h", duration=duration, recorded_at=recorded_at
+    )
     key = save_output(media, f"clips/bench-{stream.id}.mp4")
     words_total = 0
     for order in range(count):
@@ -210,7 +213,8 @@ def main() -> None:
         stream, made = make_stream(user, make_media(work), args.hours)
         keys = [stream.clips.first().file.name]
         keys += list(ClipAnalysis.objects.filter(clip__stream=stream).values_list("waveform_peaks", flat=True))
-        print(f"generated a {args.hours:g} h stream in {time.perf_counter() - started:.1f} s: {made['segments']} segments, "
+        took = time.perf_counter() - started
+        print(f"generated a {args.hours:g} h stream in {took:.1f} s: {made['segments']} segments, "
               f"{made['words']} words, {made['chat']} chat messages")  # fmt: skip
         client = Client()
         client.force_login(user)
@@ -226,13 +230,15 @@ def main() -> None:
     print(f"cpus={os.cpu_count()} load average={load:.1f}")
     print("payloads: " + ", ".join(f"{name} {size / 1024:.0f} KiB" for name, size in sorted(result["sizes"].items())))
     ready = result["ready"]
-    print(f"timeline and transcript usable: median {statistics.median(ready):.0f} ms after navigation "
-          f"(loads: {', '.join(f'{value:.0f}' for value in ready)} ms)")
+    print(
+        f"timeline and transcript usable: median {statistics.median(ready):.0f} ms after navigation "
+        f"(loads: {', '.join(f'{value:.0f}' for value in ready)} ms)"
+    )
     for name in ("within", "across"):
         values = result[name]
         label = "within a recording" if name == "within" else "across recordings (source switch)"
-        print(f"seek latency {label}: median {statistics.median(values):.0f} ms, p95 {percentile(values, 0.95):.0f} ms, "
-              f"max {max(values):.0f} ms over {len(values)} seeks")  # fmt: skip
+        print(f"seek latency {label}: median {statistics.median(values):.0f} ms, "
+              f"p95 {percentile(values, 0.95):.0f} ms, max {max(values):.0f} ms over {len(values)} seeks")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -218,15 +218,19 @@ def review_episode_restore(*, user, stream_id: int, snapshot: dict) -> Episode:
     """Undo: put an episode back as it was (recreated when it was rejected or merged away)."""
     stream = _stream(user, stream_id)
     status = snapshot.get("status", Episode.Status.PROPOSED)
+    episode_id, order = snapshot.get("id"), snapshot.get("order", 1)
+    for name, value in (("id", episode_id), ("order", order)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31):
+            raise ReviewError(f"{name} must be a positive integer (got {value!r})")
+    if not isinstance(snapshot.get("title", ""), str):
+        raise ReviewError("title must be a string")
     if status not in (Episode.Status.PROPOSED, Episode.Status.DRAFT):
         raise ReviewError(f"only a proposal or a draft can be restored (got {status!r})")
     title = str(snapshot.get("title") or "").strip()[:MAX_TITLE] or "Episode"
     tracks = snapshot.get("tracks")
-    episode = Episode.objects.select_for_update().filter(id=snapshot.get("id"), owner=user, stream=stream).first()
+    episode = Episode.objects.select_for_update().filter(id=episode_id, owner=user, stream=stream).first()
     if episode is None:
-        episode = Episode(
-            owner=user, stream=stream, order=int(snapshot.get("order") or 1), status=Episode.Status.PROPOSED
-        )
+        episode = Episode(owner=user, stream=stream, order=order or 1, status=Episode.Status.PROPOSED)
     else:
         _editable(episode)
     episode.title = title

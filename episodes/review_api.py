@@ -12,10 +12,11 @@ from functools import wraps
 
 from django.urls import path
 from rest_framework import status
-from rest_framework.decorators import api_view
+from rest_framework.decorators import api_view, parser_classes
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.parsers import JSONParser
 from episodes import review
 from episodes.review_core import ReviewError
 from episodes.review_selectors import (
@@ -43,6 +44,16 @@ def _errors(view: Callable) -> Callable:
             return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
 
     return wrapped
+
+
+def review_view(methods: list[str]) -> Callable:
+    """A DRF function view that takes JSON only (the project's parser: no NUL, no runaway nesting) and turns
+    the services' errors into 400 and 404 answers."""
+
+    def decorate(view: Callable) -> Callable:
+        return api_view(methods)(parser_classes([JSONParser])(_errors(view)))
+
+    return decorate
 
 
 def _body(request: Request) -> dict:
@@ -88,58 +99,49 @@ def _episode_json(episode) -> dict:
 
 
 # --- reads -----------------------------------------------------------------------------------------------------
-@api_view(["GET"])
-@_errors
+@review_view(["GET"])
 def stream_overview(request, stream_id: int) -> Response:
     return Response(review_overview(_stream_or_404(request, stream_id)))
 
 
-@api_view(["GET"])
-@_errors
+@review_view(["GET"])
 def stream_items(request, stream_id: int) -> Response:
     return Response(review_items(_stream_or_404(request, stream_id)))
 
 
-@api_view(["GET"])
-@_errors
+@review_view(["GET"])
 def stream_waveform(request, stream_id: int) -> Response:
     return Response(review_waveform(_stream_or_404(request, stream_id)))
 
 
-@api_view(["GET"])
-@_errors
+@review_view(["GET"])
 def stream_transcript(request, stream_id: int) -> Response:
     return Response({"segments": review_transcript(_stream_or_404(request, stream_id))})
 
 
-@api_view(["GET"])
-@_errors
+@review_view(["GET"])
 def stream_chat(request, stream_id: int) -> Response:
     return Response({"messages": review_chat(_stream_or_404(request, stream_id))})
 
 
 # --- episodes --------------------------------------------------------------------------------------------------
-@api_view(["POST"])
-@_errors
+@review_view(["POST"])
 def episode_accept(request, episode_id: int) -> Response:
     return Response(_episode_json(review.review_episode_accept(user=request.user, episode_id=episode_id)))
 
 
-@api_view(["POST"])
-@_errors
+@review_view(["POST"])
 def episode_reject(request, episode_id: int) -> Response:
     return Response({"rejected": review.review_episode_reject(user=request.user, episode_id=episode_id)})
 
 
-@api_view(["POST"])
-@_errors
+@review_view(["POST"])
 def episode_rename(request, episode_id: int) -> Response:
     title = _text(_body(request), "title")
     return Response(_episode_json(review.review_episode_rename(user=request.user, episode_id=episode_id, title=title)))
 
 
-@api_view(["POST"])
-@_errors
+@review_view(["POST"])
 def episode_trim(request, episode_id: int) -> Response:
     data = _body(request)
     start, end = _seconds(data, "start", required=False), _seconds(data, "end", required=False)
@@ -147,24 +149,21 @@ def episode_trim(request, episode_id: int) -> Response:
     return Response(_episode_json(episode))
 
 
-@api_view(["POST"])
-@_errors
+@review_view(["POST"])
 def episode_split(request, episode_id: int) -> Response:
     at = _seconds(_body(request), "at")
     first, second = review.review_episode_split(user=request.user, episode_id=episode_id, at=at)
     return Response({"episodes": [_episode_json(first), _episode_json(second)]})
 
 
-@api_view(["POST"])
-@_errors
+@review_view(["POST"])
 def episode_merge(request, episode_id: int) -> Response:
     other = _integer(_body(request), "with")
     merged, removed = review.review_episodes_merge(user=request.user, episode_id=episode_id, other_id=other)
     return Response({"episode": _episode_json(merged), "removed": removed})
 
 
-@api_view(["POST"])
-@_errors
+@review_view(["POST"])
 def episode_render(request, episode_id: int) -> Response:
     preset = _body(request).get("preset")
     if preset is not None and not isinstance(preset, str):
@@ -173,8 +172,7 @@ def episode_render(request, episode_id: int) -> Response:
     return Response({"run": run_payload(run)}, status=status.HTTP_202_ACCEPTED)
 
 
-@api_view(["POST"])
-@_errors
+@review_view(["POST"])
 def episode_restore(request, stream_id: int) -> Response:
     snapshot = _body(request)
     episode = review.review_episode_restore(user=request.user, stream_id=stream_id, snapshot=snapshot)
@@ -182,8 +180,7 @@ def episode_restore(request, stream_id: int) -> Response:
 
 
 # --- highlights ------------------------------------------------------------------------------------------------
-@api_view(["POST"])
-@_errors
+@review_view(["POST"])
 def highlight_mark(request, stream_id: int) -> Response:
     data = _body(request)
     title = data.get("title") or ""
@@ -195,23 +192,20 @@ def highlight_mark(request, stream_id: int) -> Response:
     return Response({"id": highlight.id, "start": highlight.start, "end": highlight.end}, status=201)
 
 
-@api_view(["POST"])
-@_errors
+@review_view(["POST"])
 def highlight_status(request, highlight_id: int) -> Response:
     status_ = _text(_body(request), "status")
     highlight = review.review_highlight_set_status(user=request.user, highlight_id=highlight_id, status=status_)
     return Response({"id": highlight.id, "status": highlight.status})
 
 
-@api_view(["DELETE"])
-@_errors
+@review_view(["DELETE"])
 def highlight_unmark(request, highlight_id: int) -> Response:
     review.review_highlight_unmark(user=request.user, highlight_id=highlight_id)
     return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@api_view(["POST"])
-@_errors
+@review_view(["POST"])
 def highlight_vertical(request, highlight_id: int) -> Response:
     try:
         run, key = review.review_highlight_vertical_start(user=request.user, highlight_id=highlight_id)
@@ -221,8 +215,7 @@ def highlight_vertical(request, highlight_id: int) -> Response:
 
 
 # --- transcript ------------------------------------------------------------------------------------------------
-@api_view(["POST"])
-@_errors
+@review_view(["POST"])
 def segment_correct(request, segment_id: int) -> Response:
     segment = review.review_segment_correct(
         user=request.user, segment_id=segment_id, text=_text(_body(request), "text")

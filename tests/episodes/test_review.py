@@ -1,6 +1,7 @@
 """Triage services behind the review page: each edit as the streamer sees it, and refusals that change nothing."""
 
 import pytest
+from django.core.files.storage import default_storage
 
 from episodes import review
 from episodes.cutlist import validate_cut_list
@@ -174,3 +175,21 @@ def test_a_vertical_clip_of_a_highlight_is_a_run_on_its_recording(stream, user, 
     assert key == f"vertical/clip-{clip.id}-30.000-60.000.mp4"
     assert (run.kind, run.stream_id) == (PipelineRun.Kind.RENDER, stream.id)
     assert list(run.steps.values_list("name", "label")) == [("vertical", key)]
+
+
+def test_the_vertical_run_renders_the_moment_and_completes(db, user, make_video, django_capture_on_commit_callbacks):
+    from rendering.vertical_service import vertical_clip_run
+    from streams.services import stream_ingest
+
+    stream = stream_ingest(
+        owner=user, paths=[make_video("moment.mp4", seconds=3)], title="Moment", process=False
+    ).stream
+    highlight = Highlight.objects.create(stream=stream, start=0.5, end=2.5, peak=1.5, score=1.0)
+    with django_capture_on_commit_callbacks(execute=False):
+        run, key = review.review_highlight_vertical_start(user=user, highlight_id=highlight.id)
+
+    vertical_clip_run(run_id=run.id, clip_id=stream.clips.get().id, start=0.5, end=2.5)
+
+    run.refresh_from_db()
+    assert (run.status, run.progress) == ("completed", 100.0)
+    assert default_storage.exists(key)

@@ -106,6 +106,8 @@ def test_accept_with_the_token_makes_the_episode(stream, browser):
         ("streams/{stream}/marks/", {}, "time is required"),
         ("streams/{stream}/restore/", {"status": "uploaded", "tracks": []}, "only a proposal or a draft"),
         ("streams/{stream}/restore/", {"title": "x", "tracks": [{"start": 5}]}, "each track is exactly"),
+        ("streams/{stream}/restore/", {"id": "abc", "tracks": []}, "id must be a positive integer"),
+        ("streams/{stream}/restore/", {"order": 2**40, "tracks": []}, "order must be a positive integer"),
         ("highlights/{highlight}/status/", {"status": "maybe"}, "status must be one of"),
         ("segments/{segment}/", {"text": ""}, "text must not be empty"),
         ("segments/{segment}/", {"words": []}, "text must be a string"),
@@ -138,6 +140,17 @@ def test_malformed_json_is_a_400(stream, browser):
         HTTP_X_CSRFTOKEN=browser.cookies["csrftoken"].value,
     )
     assert response.status_code == 400
+
+
+def test_only_json_is_taken(stream, browser):
+    browser.get("/")
+    response = browser.post(
+        f"/api/review/episodes/{episode(stream, 'Intro').id}/rename/",
+        {"title": "Form"},
+        HTTP_X_CSRFTOKEN=browser.cookies["csrftoken"].value,
+    )
+    assert response.status_code == 415
+    assert episode(stream, "Intro").title == "Intro"
 
 
 def test_the_overview_lays_everything_on_the_stream_timeline(stream, browser):

@@ -14,8 +14,16 @@ from streams.services import stream_ingest
 
 @pytest.mark.parametrize(
     ("codec", "expected"),
-    [("h264", False), ("H264", False), ("vp9", False), ("av1", False), ("hevc", True), ("mpeg4", True),
-     ("prores", True), ("", False)],
+    [
+        ("h264", False),
+        ("H264", False),
+        ("vp9", False),
+        ("av1", False),
+        ("hevc", True),
+        ("mpeg4", True),
+        ("prores", True),
+        ("", False),
+    ],
 )
 def test_only_video_browsers_cannot_decode_needs_a_proxy(codec, expected):
     assert needs_proxy(codec) is expected

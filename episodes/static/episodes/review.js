@@ -491,8 +491,15 @@
     const row = selectedRow();
     if (!row || selected.kind !== "episode") return toast("Select an episode to split (N / P)");
     const t = Math.round(now() * 1000) / 1000;
+    const before = snapshot(row);
+    // Undo: the first part back as it was and the second part gone (a draft's second part merges back instead).
     await perform(`Split at ${fmt(t, true)}`, () => api("POST", `episodes/${row.id}/split/`, { at: t }),
-      (result) => () => api("POST", `episodes/${result.episodes[0].id}/merge/`, { with: result.episodes[1].id }));
+      (result) => async () => {
+        const [first, second] = result.episodes;
+        if (second.status !== "proposed") return api("POST", `episodes/${first.id}/merge/`, { with: second.id });
+        await api("POST", `episodes/${second.id}/reject/`);
+        return restore(before)();
+      });
   }
   async function merge() {
     const row = selectedRow();
