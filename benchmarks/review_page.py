@@ -39,6 +39,15 @@ import django
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required"]
 MEDIA_SECONDS = 60
+# Where the time goes on a load: the page's HTML, then each API read (request start -> last byte), in ms.
+PHASES_JS = """() => {
+  const out = {html: performance.getEntriesByType("navigation")[0].responseEnd};
+  for (const entry of performance.getEntriesByType("resource")) {
+    const match = entry.name.match(/\\/api\\/review\\/streams\\/\\d+\\/(\\w+)\\//);
+    if (match) out[match[1]] = [entry.startTime, entry.responseEnd];
+  }
+  return out;
+}"""
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -149,7 +158,7 @@ async def measure(url: str, session: str, stream, loads: int, seeks: int) -> dic
 
     rng = random.Random(7)
     clips = list(range(max(1, round(stream.duration / 3600))))
-    ready, sizes = [], {}
+    ready, sizes, phases = [], {}, []
     within, across = [], []
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
@@ -167,6 +176,7 @@ async def measure(url: str, session: str, stream, loads: int, seeks: int) -> dic
             await page.goto(f"{url}/review/streams/{stream.id}/")
             await page.wait_for_function("window.reviewReady !== undefined", timeout=120_000)
             ready.append(await page.evaluate("window.reviewReady"))
+            phases.append(await page.evaluate(PHASES_JS))
         await page.wait_for_function("document.querySelector('#player').readyState >= 1", timeout=60_000)
 
         async def seek_to(t: float) -> float:
@@ -182,7 +192,7 @@ async def measure(url: str, session: str, stream, loads: int, seeks: int) -> dic
             current = rng.choice([c for c in clips if c != current] or clips)
             across.append(await seek_to(current * 3600 + rng.uniform(1, MEDIA_SECONDS - 2)))
         await browser.close()
-    return {"ready": ready, "within": within, "across": across, "sizes": sizes}
+    return {"ready": ready, "within": within, "across": across, "sizes": sizes, "phases": phases}
 
 
 def main() -> None:
@@ -234,6 +244,10 @@ def main() -> None:
         f"timeline and transcript usable: median {statistics.median(ready):.0f} ms after navigation "
         f"(loads: {', '.join(f'{value:.0f}' for value in ready)} ms)"
     )
+    for index, phase in enumerate(result["phases"], start=1):
+        spans = sorted((name, span) for name, span in phase.items() if name != "html")
+        reads = ", ".join(f"{name} {start:.0f}-{end:.0f}" for name, (start, end) in spans)
+        print(f"  load {index}: HTML by {phase['html']:.0f} ms; reads (start-end ms): {reads}")
     for name in ("within", "across"):
         values = result[name]
         label = "within a recording" if name == "within" else "across recordings (source switch)"

@@ -10,6 +10,7 @@ import math
 from collections.abc import Callable
 from functools import wraps
 
+from django.http import HttpResponse
 from django.urls import path
 from rest_framework import status
 from rest_framework.decorators import api_view, parser_classes
@@ -20,12 +21,12 @@ from config.parsers import JSONParser
 from episodes import review
 from episodes.review_core import ReviewError
 from episodes.review_selectors import (
-    review_chat,
+    chat_json,
     review_items,
     review_overview,
     review_stream,
-    review_transcript,
-    review_waveform,
+    transcript_json,
+    waveform_json,
 )
 from pipeline.media_access import media_url
 from pipeline.notify import run_payload
@@ -111,17 +112,17 @@ def stream_items(request, stream_id: int) -> Response:
 
 @review_view(["GET"])
 def stream_waveform(request, stream_id: int) -> Response:
-    return Response(review_waveform(_stream_or_404(request, stream_id)))
+    return HttpResponse(waveform_json(_stream_or_404(request, stream_id)), content_type="application/json")
 
 
 @review_view(["GET"])
 def stream_transcript(request, stream_id: int) -> Response:
-    return Response({"segments": review_transcript(_stream_or_404(request, stream_id))})
+    return HttpResponse(transcript_json(_stream_or_404(request, stream_id)), content_type="application/json")
 
 
 @review_view(["GET"])
 def stream_chat(request, stream_id: int) -> Response:
-    return Response({"messages": review_chat(_stream_or_404(request, stream_id))})
+    return HttpResponse(chat_json(_stream_or_404(request, stream_id)), content_type="application/json")
 
 
 # --- episodes --------------------------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 
 class ReviewError(ValueError):
     """A review edit that cannot apply; the message says why, for a 400 answer."""
@@ -91,22 +93,21 @@ class ClipPeaks:
 def stream_peaks(clips: Sequence[ClipPeaks], *, duration: float, per_second: int) -> list[int]:
     """The clips' peaks on one stream timeline at ``per_second`` values per second, as 0..255 integers.
 
-    Resampled by max (a spike survives any zoom); stretches without analysis read 0.
+    Resampled by max (a spike survives any zoom); stretches without analysis read 0. Vectorised: a 4-hour
+    stream is 144,000 values per page load.
     """
     count = max(0, math.ceil(duration * per_second))
-    out = [0] * count
+    out = np.zeros(count, dtype=np.uint8)
     for clip in clips:
-        if not clip.peaks or clip.per_second <= 0:
+        if not len(clip.peaks) or clip.per_second <= 0:
             continue
-        ratio = clip.per_second / per_second
-        first = int(round(clip.start * per_second))
-        for index, value in enumerate(clip.peaks):
-            slot = first + int(index / ratio)
-            if 0 <= slot < count:
-                level = min(255, max(0, int(round(float(value) * 255))))
-                if level > out[slot]:
-                    out[slot] = level
-    return out
+        levels = np.clip(np.rint(np.asarray(clip.peaks, dtype=np.float64) * 255), 0, 255).astype(np.uint8)
+        slots = int(round(clip.start * per_second)) + np.floor(
+            np.arange(len(levels)) * (per_second / clip.per_second)
+        ).astype(np.int64)
+        inside = (slots >= 0) & (slots < count)
+        np.maximum.at(out, slots[inside], levels[inside])
+    return out.tolist()
 
 
 def decimate_max(values: Sequence[int], factor: int) -> list[int]:

@@ -3,11 +3,12 @@ shaped for the browser (stream seconds, compact arrays), and the streamer's stre
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from django.core.cache import cache
 from django.core.files.storage import default_storage
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 
 from chat.selectors import stream_chat_activity, stream_chat_messages
 from episodes.models import Episode, Highlight
@@ -17,10 +18,51 @@ from pipeline.models import FINISHED, PipelineRun
 from rendering.proxy import clip_proxy_exists, needs_proxy, proxy_key
 from streams.analysis.models import ClipAnalysis
 from streams.models import Stream
-from transcription.models import Segment
+from transcription.models import Segment, Transcript
 
 WAVEFORM_MAX_POINTS = 200_000  # 4 h at 10 peaks/s is 144,000: sent whole, the page builds its zoom levels
 PROXY_QUEUED_SECONDS = 3600
+PAYLOAD_CACHE_SECONDS = 24 * 3600
+
+
+def cached_json(key: str, build) -> bytes:
+    """``build()`` as JSON bytes, kept in the cache under ``key``. Keys carry the rows' version (latest update
+    time and count), so an edit makes a new key and a stale payload is never served; a 4-hour stream's
+    transcript is about 1.5 MB that takes seconds to read and encode, and a streamer reopens the page often.
+    """
+    payload = cache.get(key)
+    if payload is None:
+        payload = json.dumps(build(), separators=(",", ":"), ensure_ascii=False).encode()
+        cache.set(key, payload, PAYLOAD_CACHE_SECONDS)
+    return payload
+
+
+def _version(queryset: QuerySet, field: str) -> str:
+    found = queryset.aggregate(latest=Max(field), count=Count("pk"))
+    latest = found["latest"].isoformat() if found["latest"] else "-"
+    return f"{latest}:{found['count']}"
+
+
+def waveform_json(stream: Stream) -> bytes:
+    version = _version(ClipAnalysis.objects.filter(clip__stream=stream), "updated_at")
+    return cached_json(f"review:waveform:{stream.id}:{stream.duration}:{version}", lambda: review_waveform(stream))
+
+
+def transcript_json(stream: Stream) -> bytes:
+    version = _version(Transcript.objects.filter(clip__stream=stream), "updated_at")
+    starts = ",".join(str(v) for v in stream.clips.order_by("order").values_list("start_time", flat=True))
+    layout = hashlib.sha1(starts.encode()).hexdigest()[:12]  # clips re-laid out: every segment moves
+    return cached_json(
+        f"review:transcript:{stream.id}:{version}:{layout}", lambda: {"segments": review_transcript(stream)}
+    )
+
+
+def chat_json(stream: Stream) -> bytes:
+    version = _version(stream_chat_messages(stream), "received_at")
+    return cached_json(
+        f"review:chat:{stream.id}:{stream.recorded_at}:{stream.duration}:{version}",
+        lambda: {"messages": review_chat(stream)},
+    )
 
 
 def home_streams(user) -> QuerySet[Stream]:

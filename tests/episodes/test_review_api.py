@@ -193,3 +193,10 @@ def test_home_lists_only_the_users_streams_with_their_counts(stream, rival_strea
 def test_home_sends_a_visitor_to_log_in():
     response = Client().get("/")
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_a_correction_is_in_the_next_transcript_read_not_a_cached_one(stream, browser):
+    url = f"/api/review/streams/{stream.id}/transcript/"
+    assert browser.get(url).json()["segments"][0]["text"] == "we beat the bos"
+    post(browser, f"segments/{Segment.objects.get().id}/", {"text": "We beat the <b>boss</b>"})
+    assert browser.get(url).json()["segments"][0]["text"] == "We beat the <b>boss</b>"
