@@ -11,15 +11,12 @@ from pathlib import Path
 
 import pytest
 from channels.db import database_sync_to_async
-from django.conf import settings
 from django.test import Client
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
 from episodes.models import Episode, Highlight
-from tests.conftest import worker_database_url
 from tests.episodes.review_media import make_reviewable_stream
 from tests.transcription.conftest import SPEECH
-from tests.widgets.test_obs_page import CHROMIUM_ARGS
 from transcription.models import Segment
 from widgets.liveserver import AsgiServer
 
@@ -33,21 +30,9 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture
-def review_server(transactional_db, tmp_path):
-    env = {"DATABASE_URL": worker_database_url(), "REDIS_URL": settings.REDIS_URL}
-    server = AsgiServer(kind="uvicorn", log_path=tmp_path / "uvicorn.log", env=env)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-async def browser_page():
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = await browser.new_page(viewport={"width": 1600, "height": 950})
-        yield page
-        await browser.close()
+async def browser_page(page):
+    await page.set_viewport_size({"width": 1600, "height": 950})
+    return page
 
 
 @pytest.fixture
@@ -77,11 +62,9 @@ async def playhead(page) -> float:
     return await page.evaluate("window.review.now()")
 
 
-async def test_review_page_plays_seeks_and_triages_from_the_keyboard(
-    review_server, browser_page, user, reviewable, shots
-):
+async def test_review_page_plays_seeks_and_triages_from_the_keyboard(server, browser_page, user, reviewable, shots):
     page = browser_page
-    await open_review(review_server, page, user, reviewable)
+    await open_review(server, page, user, reviewable)
     await expect(page.locator(".segment")).to_have_count(4)
     await expect(page.locator(".item")).to_have_count(3)
     await page.screenshot(path=str(shots / "review-loaded.png"))
@@ -139,9 +122,9 @@ async def test_review_page_plays_seeks_and_triages_from_the_keyboard(
     await expect(page.locator("#help")).to_be_hidden()
 
 
-async def test_a_transcript_correction_is_saved_to_the_segment(review_server, browser_page, user, reviewable, shots):
+async def test_a_transcript_correction_is_saved_to_the_segment(server, browser_page, user, reviewable, shots):
     page = browser_page
-    await open_review(review_server, page, user, reviewable)
+    await open_review(server, page, user, reviewable)
     line = page.locator(".segment").nth(2).locator(".text")
     await line.dblclick()
     await page.keyboard.press("Control+a")
@@ -160,10 +143,10 @@ async def test_a_transcript_correction_is_saved_to_the_segment(review_server, br
 
 
 async def test_a_render_started_from_the_page_shows_its_progress_live(
-    review_server, browser_page, user, reviewable, shots, celery_worker
+    server, browser_page, user, reviewable, shots, celery_worker
 ):
     page = browser_page
-    await open_review(review_server, page, user, reviewable)
+    await open_review(server, page, user, reviewable)
     await expect(page.locator("body")).to_have_attribute("data-socket", "open", timeout=WAIT_MS)
     await page.keyboard.press("n")
     await page.keyboard.press("a")
@@ -183,14 +166,14 @@ async def test_a_render_started_from_the_page_shows_its_progress_live(
     assert episode.status == Episode.Status.RENDERED and episode.rendered_file
 
 
-async def test_home_lists_the_stream_and_links_its_review_page(review_server, browser_page, user, reviewable, shots):
+async def test_home_lists_the_stream_and_links_its_review_page(server, browser_page, user, reviewable, shots):
     page = browser_page
     client = Client()
     await database_sync_to_async(client.force_login)(user)
     await page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": review_server.url}]
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": server.url}]
     )
-    await page.goto(f"{review_server.url}/")
+    await page.goto(f"{server.url}/")
     await expect(page.locator(".stream-link")).to_have_text("House build")
     await page.screenshot(path=str(shots / "home.png"))
     await page.locator(".stream-link").click()
