@@ -114,6 +114,13 @@ async def test_review_page_plays_seeks_and_triages_from_the_keyboard(server, bro
     foundations = await database_sync_to_async(Episode.objects.get)(title="Foundations")
     assert foundations.tracks == [{"start": 13.0, "end": 24.0}]
 
+    # M marks a moment at the playhead (an accepted manual highlight); U takes it back.
+    await page.keyboard.press("m")
+    await expect(page.locator(".item.highlight")).to_have_count(2, timeout=WAIT_MS)
+    assert await database_sync_to_async(Highlight.objects.filter(stream=reviewable, source="manual").count)() == 1
+    await page.keyboard.press("u")
+    await expect(page.locator(".item.highlight")).to_have_count(1, timeout=WAIT_MS)
+
     # The help overlay.
     await page.keyboard.press("?")
     await expect(page.locator("#help")).to_be_visible()
