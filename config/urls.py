@@ -4,11 +4,16 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.api import router
+from episodes import review_api
 from episodes.api import StreamHighlightsView
+from episodes.views import home
 from pipeline.media_views import media
 from pipeline.views import health
 
 urlpatterns = [
+    path("", home, name="home"),
+    path("review/", include("episodes.urls")),
+    path("api/review/", include(review_api.urlpatterns)),
     path("admin/", admin.site.urls),
     path("api/health/", health, name="health"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

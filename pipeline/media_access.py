@@ -52,6 +52,7 @@ _KEY_PATTERNS: list[tuple[re.Pattern, Callable[[str], int | None]]] = [
     (re.compile(r"analysis/stream-(\d+)/"), _stream_owner),
     (re.compile(r"vertical/clip-(\d+)-"), _clip_owner),
     (re.compile(r"vertical/episode-(\d+)\.mp4$"), _episode_owner),
+    (re.compile(r"proxies/clip-(\d+)\.mp4$"), _clip_owner),
 ]
 
 

@@ -7,7 +7,9 @@ from celery import shared_task
 
 from pipeline.tasks import MediaTask
 from rendering import services
+from rendering.proxy import clip_make_proxy
 from rendering.publishing.tasks import archive_episode, publish_episode, publish_tiktok  # noqa: F401  (autodiscovery)
+from rendering.vertical_service import vertical_clip_run
 
 
 class RenderTask(MediaTask):
@@ -19,3 +21,13 @@ class RenderTask(MediaTask):
 @shared_task(base=RenderTask, name="rendering.tasks.render_episode")
 def render_episode(run_id: int, preset: str | None = None, mode: str | None = None) -> None:
     services.episode_render(run_id=run_id, preset=preset, mode=mode)
+
+
+@shared_task(base=RenderTask, name="rendering.tasks.render_vertical_clip")
+def render_vertical_clip(run_id: int, clip_id: int, start: float, end: float) -> None:
+    vertical_clip_run(run_id=run_id, clip_id=clip_id, start=start, end=end)
+
+
+@shared_task(base=MediaTask, name="rendering.tasks.make_proxy")
+def make_proxy(clip_id: int) -> None:
+    clip_make_proxy(clip_id=clip_id)

@@ -49,6 +49,7 @@ PURE_MODULES = [
     "streams.chunks",
     "rendering.otio",
     "episodes.timeline",
+    "episodes.review_core",
 ]
 
 

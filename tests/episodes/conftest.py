@@ -10,6 +10,9 @@ import pytest
 from chat.models import ChatMessage
 from streams.analysis.models import ClipAnalysis
 from streams.models import Series, Stream, VideoClip
+from tests.episodes.review_data import rival_stream, stream  # noqa: F401  (the review page's rows)
+from tests.widgets.conftest import channel_layer  # noqa: F401  (the browser tests' server needs it)
+from tests.widgets.test_obs_page import page, server, server_kind  # noqa: F401  (real ASGI server, Chromium)
 from transcription.models import Segment, Transcript
 
 RECORDED_AT = datetime(2026, 5, 1, 19, 0, 0, tzinfo=UTC)
@@ -46,11 +49,11 @@ def make_stream(db):
     """``make_stream(owner, title=..., series=...)``: the stream above, with its analysis, words and chat."""
 
     def make(owner, *, title: str = "Cave build", series: Series | None = None) -> Stream:
-        stream = Stream.objects.create(owner=owner, title=title, series=series, recorded_at=RECORDED_AT, duration=700.0)
+        made = Stream.objects.create(owner=owner, title=title, series=series, recorded_at=RECORDED_AT, duration=700.0)
         layout = [(0, 0.0, 400.0, [[100.0, 180.0], [380.0, 400.0]]), (1, 400.0, 300.0, [[0.0, 50.0]])]
         for order, start, duration, silences in layout:
             clip = VideoClip.objects.create(
-                stream=stream,
+                stream=made,
                 order=order,
                 file=f"clips/{owner.username}-{title}-{order}.mkv",
                 original_name=f"{order}.mkv",
@@ -84,8 +87,8 @@ def make_stream(db):
         ChatMessage.objects.bulk_create(
             ChatMessage(
                 owner=owner,
-                stream=stream,
-                twitch_message_id=f"{stream.id}-{index}",
+                stream=made,
+                twitch_message_id=f"{made.id}-{index}",
                 broadcaster_user_id=BROADCASTER_ID,
                 chatter_user_id=f"viewer-{index % 9}",
                 chatter_login=f"viewer{index % 9}",
@@ -95,7 +98,7 @@ def make_stream(db):
             )
             for index, (at, text) in enumerate(messages)
         )
-        return stream
+        return made
 
     return make
 
