@@ -144,24 +144,37 @@ def test_stream_is_analysed_and_transcribed_by_workers_with_live_status(
     run = start_stream_processing(stream.id, user)
     run = wait_finished(run.id)
 
-    # then the good clip is transcribed, the broken one fails alone with a message naming it and the step
+    # then the good clip goes through every step, the broken one fails alone with a message naming it and the step
     good = stream.clips.get(original_name="talk.mp4")
     assert word_error_rate(SPEECH_TEXT, Transcript.objects.get(clip=good).text) < 0.15
     assert not Transcript.objects.filter(clip=broken).exists()
     assert run.status == "failed"
     assert "broken.mkv / analyse: broken.mkv: audio track 0 stops at" in run.error
-    steps = {(s.clip.original_name, s.name): s.status for s in run.steps.select_related("clip")}
+    steps = {(s.clip and s.clip.original_name, s.name): s.status for s in run.steps.select_related("clip")}
     assert steps == {
         ("talk.mp4", "analyse"): "completed",
         ("broken.mkv", "analyse"): "failed",
         ("talk.mp4", "transcribe"): "completed",
         ("broken.mkv", "transcribe"): "skipped",
+        ("talk.mp4", "summarise"): "completed",
+        ("broken.mkv", "summarise"): "skipped",
+        ("talk.mp4", "embed"): "completed",
+        ("broken.mkv", "embed"): "skipped",
+        (None, "propose"): "completed",
     }
+    assert good.summary.keywords and good.search_chunks.filter(kind="window").exists()
     # and the owner's websocket group saw the lifecycle with a moving percentage
     listener.join(30)
     updates = [m["task"] for m in listener.messages if m["task"]["id"] == run.id]
     statuses, progress = [u["status"] for u in updates], [u["progress"] for u in updates]
-    assert list(dict.fromkeys(statuses)) == ["analysing", "transcribing", "failed"]
+    assert list(dict.fromkeys(statuses)) == [
+        "analysing",
+        "transcribing",
+        "summarising",
+        "embedding",
+        "proposing",
+        "failed",
+    ]
     assert len(set(progress)) > 4
 
 
