@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from pgvector.django import CosineDistance
 
+from transcription.models import ClipSummary
 from transcription.search import embedders
 from transcription.search.embedders import EmbeddingError, LocalEmbedder, OpenAIEmbedder
 from transcription.search.models import SearchChunk
@@ -156,6 +157,28 @@ def test_a_clip_without_a_summary_has_no_summary_row(transcribed_clip):
     assert summary_text_for(clip) is None
     clip_embed(clip_id=clip.id)
     assert not SearchChunk.objects.filter(clip=clip, kind="summary").exists()
+
+
+def test_a_summarised_clip_gets_one_summary_row_spanning_the_clip(transcribed_clip):
+    clip = transcribed_clip(RUST, start_time=600.0)
+    ClipSummary.objects.create(
+        clip=clip,
+        title="Borrow checker fights",
+        keywords=["borrow checker", "lifetimes"],
+        summary_main_discussion="Why the borrow checker refused the parser.",
+    )
+
+    clip_embed(clip_id=clip.id)
+    clip_embed(clip_id=clip.id)  # a re-run replaces it
+
+    (row,) = SearchChunk.objects.filter(clip=clip, kind="summary")
+    assert (row.start, row.end) == (600.0, 600.0 + clip.duration)
+    assert row.text.splitlines() == [
+        "Borrow checker fights",
+        "borrow checker, lifetimes",
+        "Why the borrow checker refused the parser.",
+    ]
+    assert row.dimensions == 384 and len(row.embedding) == 384
 
 
 def test_a_threads_pool_worker_loads_one_model_for_all_its_threads():

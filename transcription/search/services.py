@@ -35,7 +35,7 @@ def summary_text_for(clip: VideoClip) -> tuple[float, float, str] | None:
     summary = getattr(clip, "summary", None)  # a missing one raises RelatedObjectDoesNotExist, an AttributeError
     if summary is None:
         return None
-    parts = [_words(getattr(summary, name, "")) for name in ("title", "keywords", "summary_main_discussion")]
+    parts = [_words(value) for value in (summary.title, summary.keywords, summary.summary_main_discussion)]
     text = "\n".join(part for part in parts if part)
     return (clip.start_time, clip.start_time + clip.duration, text) if text else None
 
