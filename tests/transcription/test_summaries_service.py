@@ -278,6 +278,16 @@ def test_a_patch_edits_and_marks_the_summary(summarised, api_client):
     assert response.status_code == 200 and response.json()["description"] == "My words"
 
 
+def test_an_edited_summary_is_embedded_again_so_search_finds_the_new_words(summarised, api_client):
+    clip = clips(summarised)[0]
+    summary = ClipSummary.objects.get(clip=clip)
+
+    api_client.patch(f"/api/clip-summaries/{summary.id}/", {"title": "Coop walls"}, format="json")
+
+    run = PipelineRun.objects.filter(stream=summarised, kind="process").latest("id")
+    assert list(run.steps.values_list("name", "clip_id")) == [("embed", clip.id)]
+
+
 @pytest.mark.parametrize(
     ("payload", "message"),
     [

@@ -29,6 +29,14 @@ class Row:
     text: str
 
 
+def clip_embed_again(*, clip: VideoClip) -> None:
+    """Queue the embed step for one clip, as the stream owner's run, after the streamer changed its words
+    (a transcript correction or a summary edit), so search finds what the clip now says."""
+    from pipeline.workflows import start_stream_processing  # the chains import the tasks, which import this
+
+    start_stream_processing(clip.stream_id, clip.stream.owner, steps=("embed",), clip_ids=[clip.id])
+
+
 def summary_text_for(clip: VideoClip) -> tuple[float, float, str] | None:
     """The clip's summary as one search row: the clip's span on the stream timeline, and its title, keywords
     and main discussion; None when the clip has no summary (or one with no words)."""

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from streams.models import Stream, VideoClip
 from transcription.models import Segment, Transcript
+from transcription.search.services import clip_embed_again
 from transcription.summaries.chat import ChatClient
 from transcription.summaries.extractive import ExtractiveSummariser
 from transcription.summaries.flags import AttentionRules
@@ -185,6 +186,7 @@ def clip_summary_edit(*, summary: ClipSummary, changes: dict) -> ClipSummary:
     summary.edited_at = timezone.now()
     summary.kept_edit = False
     summary.save()
+    clip_embed_again(clip=summary.clip)  # the clip's summary row says what the streamer wrote
     return summary
 
 
