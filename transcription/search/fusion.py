@@ -63,6 +63,11 @@ def query_terms(query: str) -> list[str]:
     return terms
 
 
+def is_plain(query: str) -> bool:
+    """True when the query uses none of websearch_to_tsquery's operators: quotes, ``or``, ``-word``."""
+    return '"' not in query and not re.search(r"(^|\s)-\S", query) and " or " not in f" {query.lower()} "
+
+
 def _stem(word: str) -> str:
     """A light suffix strip, close enough to the Snowball stems full-text search matches on for marking."""
     word = word.lower().replace("’", "'")

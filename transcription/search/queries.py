@@ -1,0 +1,263 @@
+"""Hybrid search over the owner's search rows: vector nearest neighbours and full-text, fused by reciprocal rank.
+
+Two ranked lists, one round trip each, both over ``transcription_searchchunk`` alone (the owner is copied onto
+every row), both limited to rows made by the query's embedding model:
+
+- vector: cosine distance over ``embedding::vector(N)``, exactly the expression the partial HNSW index of
+  migration 0003 covers (``WHERE dimensions = N``), so the planner can use it. pgvector's iterative index scan
+  (``relaxed_order``) keeps walking the graph while a filter (owner, stream, series, dates) rejects rows, so a
+  narrow filter still fills the list; the rows are re-sorted by distance here.
+- text: ``websearch_to_tsquery('english', q)`` against the generated ``search_vector`` (GIN), ranked by
+  ``ts_rank_cd``.
+
+:func:`transcription.search.fusion.reciprocal_rank_fusion` merges them; a third query loads the hits' rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from transcription.search.embedders import Embedder, local_embedder
+from transcription.search.fusion import (
+    QueryError,
+    is_plain,
+    query_terms,
+    reciprocal_rank_fusion,
+    snippet,
+    validate_query,
+)
+from transcription.search.models import SearchChunk
+
+MODES = ("hybrid", "vector", "text")
+MAX_LIMIT = 100
+# Each list brings at least this many candidates to the fusion: a hit ranked low by one list and high by the
+# other must be in both lists to be fused.
+MIN_CANDIDATES = 40
+# HNSW search breadth and the iterative scan's budget (benchmarks/search.py prints the trade-off behind these).
+EF_SEARCH = 100
+MAX_SCAN_TUPLES = 20_000
+# Fusion weights (vector, text) and k; benchmarks/search_retrieval.py measures them against a known corpus.
+RRF_K = 60
+WEIGHTS = (1.0, 1.0)
+# The type the HNSW indexes of migration 0003 are built over (a cast of the dimensionless column).
+ANN_TYPE = "vector"
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Narrowing a search; every field is optional. Dates are inclusive and compare with the stream's start."""
+
+    series_id: int | None = None
+    stream_id: int | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One row found, with where it is and why it ranked where it did."""
+
+    chunk_id: int
+    kind: str
+    stream_id: int
+    stream_title: str
+    clip_id: int
+    clip_file: str
+    clip_start_time: float
+    start: float
+    end: float
+    text: str
+    snippet: str
+    score: float
+    vector_rank: int | None
+    vector_distance: float | None
+    text_rank: int | None
+    text_score: float | None
+
+    @property
+    def clip_offset(self) -> float:
+        """Where the hit starts inside its clip's file (a player's ``#t=``)."""
+        return max(0.0, self.start - self.clip_start_time)
+
+
+def _default_embedder() -> Embedder:
+    return local_embedder()
+
+
+def _vector_literal(vector: Sequence[float]) -> str:
+    return "[" + ",".join(f"{float(value):.7g}" for value in vector) + "]"
+
+
+def _where(owner_id: int, model_name: str, filters: SearchFilters) -> tuple[str, str, list]:
+    """The join (when a filter needs the stream) and the WHERE clauses every list shares, with their params."""
+    clauses = ["c.owner_id = %s", "c.model_name = %s"]
+    params: list = [owner_id, model_name]
+    join = ""
+    if filters.stream_id is not None:
+        clauses.append("c.stream_id = %s")
+        params.append(filters.stream_id)
+    if filters.series_id is not None or filters.date_from or filters.date_to:
+        join = "JOIN streams_stream s ON s.id = c.stream_id"
+    if filters.series_id is not None:
+        clauses.append("s.series_id = %s")
+        params.append(filters.series_id)
+    if filters.date_from:
+        clauses.append("s.recorded_at >= %s")
+        params.append(timezone.make_aware(dt.datetime.combine(filters.date_from, dt.time.min)))
+    if filters.date_to:
+        clauses.append("s.recorded_at < %s")
+        params.append(timezone.make_aware(dt.datetime.combine(filters.date_to + dt.timedelta(days=1), dt.time.min)))
+    return join, " AND ".join(clauses), params
+
+
+def vector_sql(dimensions: int, join: str, where: str) -> str:
+    """Nearest rows by cosine distance, over the exact expression the partial HNSW index is built on."""
+    column = f"c.embedding::{ANN_TYPE}({dimensions})"
+    probe = f"%s::{ANN_TYPE}({dimensions})"
+    return (
+        f"SELECT c.id, {column} <=> {probe} AS distance FROM transcription_searchchunk c {join} "
+        f"WHERE c.dimensions = {dimensions} AND {where} ORDER BY {column} <=> {probe} LIMIT %s"
+    )
+
+
+def vector_candidates(
+    vector: Sequence[float], *, owner_id: int, model_name: str, filters: SearchFilters, count: int
+) -> list[tuple[int, float]]:
+    """``(row id, cosine distance)`` of the nearest ``count`` rows, nearest first."""
+    join, where, params = _where(owner_id, model_name, filters)
+    literal = _vector_literal(vector)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('hnsw.ef_search', %s, true), set_config('hnsw.iterative_scan', 'relaxed_order', true),"
+            " set_config('hnsw.max_scan_tuples', %s, true)",
+            [str(min(1000, max(EF_SEARCH, count))), str(MAX_SCAN_TUPLES)],
+        )
+        cursor.execute(vector_sql(len(vector), join, where), [literal, *params, literal, count])
+        rows = cursor.fetchall()
+    # relaxed_order may hand rows back slightly out of order.
+    return sorted(((row_id, float(distance)) for row_id, distance in rows), key=lambda row: row[1])
+
+
+_EVERY_WORD = "websearch_to_tsquery('english', %s)"
+# plainto_tsquery's text form quotes each (already stemmed) lexeme, so only its AND operators become OR; the
+# 'simple' configuration then reads the lexemes back as they are.
+_ANY_WORD = "to_tsquery('simple', replace(plainto_tsquery('english', %s)::text, ' & ', ' | '))"
+
+
+def text_sql(join: str, where: str, *, any_word: bool = False) -> str:
+    """Rows matching the web-style query (quotes, ``or``, ``-word``; every word by default), by cover density.
+
+    ``any_word``: the widening pass for a plain query, rows with some of its words but not all of them.
+    """
+    if any_word:
+        sources = f"{_ANY_WORD} query, {_EVERY_WORD} every_word"
+        match = "c.search_vector @@ query AND NOT c.search_vector @@ every_word"
+    else:
+        sources, match = f"{_EVERY_WORD} query", "c.search_vector @@ query"
+    return (
+        f"SELECT c.id, ts_rank_cd(c.search_vector, query) AS rank FROM transcription_searchchunk c {join}, {sources} "
+        f"WHERE {match} AND {where} ORDER BY rank DESC, c.id LIMIT %s"
+    )
+
+
+def text_candidates(
+    query: str, *, owner_id: int, model_name: str, filters: SearchFilters, count: int
+) -> list[tuple[int, float]]:
+    """``(row id, ts_rank_cd)`` of the best ``count`` full-text matches, best first.
+
+    Rows with every word come first. A plain query (no quotes, ``or`` or ``-word``) that finds fewer is
+    widened to rows with any of its words: people type questions ("when did I talk about the borrow
+    checker"), and few passages say every word of one.
+    """
+    join, where, params = _where(owner_id, model_name, filters)
+    with connection.cursor() as cursor:
+        cursor.execute(text_sql(join, where), [query, *params, count])
+        found = [(row_id, float(rank)) for row_id, rank in cursor.fetchall()]
+        if len(found) < count and is_plain(query) and len(query_terms(query)) > 1:
+            cursor.execute(text_sql(join, where, any_word=True), [query, query, *params, count - len(found)])
+            found += [(row_id, float(rank)) for row_id, rank in cursor.fetchall()]
+    return found
+
+
+def search(
+    owner,
+    query: str,
+    *,
+    series: int | None = None,
+    stream: int | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    limit: int = 20,
+    mode: str = "hybrid",
+    embedder: Embedder | None = None,
+) -> list[SearchHit]:
+    """The owner's best ``limit`` hits for ``query``; :class:`QueryError` for a query or option that cannot run.
+
+    Only rows embedded by ``embedder``'s model (the configured one by default) are searched, in every mode, so
+    a half-finished re-embed never mixes two models' rows or shows a passage twice.
+    """
+    query = validate_query(query)
+    if mode not in MODES:
+        raise QueryError(f"Unknown mode {mode!r}: choose one of {', '.join(MODES)}.")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise QueryError(f"The limit must be between 1 and {MAX_LIMIT}.")
+    if date_from and date_to and date_from > date_to:
+        raise QueryError("The start date is after the end date.")
+    embedder = embedder or _default_embedder()
+    filters = SearchFilters(series_id=series, stream_id=stream, date_from=date_from, date_to=date_to)
+    scope = {"owner_id": owner.pk, "model_name": embedder.model_name, "filters": filters}
+    count = max(limit, MIN_CANDIDATES)
+    by_vector = by_text = []
+    if mode in ("hybrid", "vector"):
+        by_vector = vector_candidates(embedder.embed([query])[0], count=count, **scope)
+    if mode in ("hybrid", "text"):
+        by_text = text_candidates(query, count=count, **scope)
+    fused = reciprocal_rank_fusion(
+        [[row_id for row_id, _ in by_vector], [row_id for row_id, _ in by_text]], k=RRF_K, weights=WEIGHTS
+    )[:limit]
+    return _hits(owner, query, fused, by_vector, by_text)
+
+
+def _hits(owner, query: str, fused, by_vector, by_text) -> list[SearchHit]:
+    vector_parts = {row_id: (rank, distance) for rank, (row_id, distance) in enumerate(by_vector, start=1)}
+    text_parts = {row_id: (rank, score) for rank, (row_id, score) in enumerate(by_text, start=1)}
+    rows = (
+        SearchChunk.objects.filter(owner=owner, id__in=[row_id for row_id, _ in fused])
+        .select_related("stream", "clip")
+        .only("kind", "start", "end", "text", "stream__title", "clip__file", "clip__start_time")
+        .in_bulk()
+    )
+    terms = query_terms(query)
+    hits = []
+    for row_id, score in fused:
+        row = rows.get(row_id)
+        if row is None:  # deleted between the lists and this read
+            continue
+        vector_rank, distance = vector_parts.get(row_id, (None, None))
+        text_rank, text_score = text_parts.get(row_id, (None, None))
+        hits.append(
+            SearchHit(
+                chunk_id=row.id,
+                kind=row.kind,
+                stream_id=row.stream_id,
+                stream_title=row.stream.title,
+                clip_id=row.clip_id,
+                clip_file=row.clip.file.name,
+                clip_start_time=row.clip.start_time,
+                start=row.start,
+                end=row.end,
+                text=row.text,
+                snippet=snippet(row.text, terms),
+                score=score,
+                vector_rank=vector_rank,
+                vector_distance=distance,
+                text_rank=text_rank,
+                text_score=text_score,
+            )
+        )
+    return hits
