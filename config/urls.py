@@ -6,13 +6,16 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from config.api import router
 from pipeline.media_views import media
 from pipeline.views import health
+from transcription.search.api import SearchView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/health/", health, name="health"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/search/", SearchView.as_view(), name="api-search"),
     path("api/", include(router.urls)),
+    path("search/", include("transcription.search.urls")),
     path("twitch/", include("chat.urls")),
     path("widgets/", include("widgets.urls")),
     # Stored media, to its owner only (in development too: no public static() serving of MEDIA_ROOT).
