@@ -231,7 +231,7 @@ def measure(owner, streams, queries, truth, model_name: str) -> dict:
     embedder = GivenVector(model_name)
     timings = {name: [] for name in ("vector", "vector 1%", "text", "text 1%", "hybrid", "hybrid 1%")}
     hits = {"all": [], "1%": []}
-    for number, (vector, text, stream) in enumerate([*queries[:WARMUP], *queries]):
+    for number, (vector, text, stream) in enumerate(queries):  # the first WARMUP are not timed
         warm = number < WARMUP
         stream_id = streams[stream][0]
         embedder.vector = vector
@@ -304,6 +304,7 @@ def main() -> int:
     ef_searches = [int(value) for value in args.ef_search.split(",")] if args.ef_search else [search_queries.EF_SEARCH]
     if args.sweep and not args.ef_search:
         ef_searches = [40, 100, 200]
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"\n{args.rows:,} rows x 384-d, {STREAMS} streams (1% filter = one stream), {args.queries} queries")
     print(
         "kind     m  efc  build_s  index_MB  ef_search | recall@10 all  1% | p50/p95 ms: vector       vector 1%"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -37,3 +39,8 @@ def hit_payload(hit: SearchHit) -> dict:
         "player_url": player_url(hit),
         "media_url": f"{media_url(hit.clip_file)}#t={hit.clip_offset:.1f}",
     }
+
+
+def plain_snippet(snippet: str) -> str:
+    """The snippet for a terminal: ``<mark>`` as ``[...]``, entities decoded."""
+    return html.unescape(re.sub(r"</?mark>", lambda tag: "]" if tag.group().startswith("</") else "[", snippet))

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import html
-import re
-
 from django.core.management.base import BaseCommand, CommandError
 
 from streams.management.commands._owner import resolve_owner
 from streams.timefmt import format_hms
 from transcription.search.forms import SearchForm
 from transcription.search.fusion import QueryError
+from transcription.search.presenting import plain_snippet
 from transcription.search.queries import MODES, search
-
-
-def plain_snippet(snippet: str) -> str:
-    """The snippet for a terminal: ``<mark>`` as ``[...]``, entities decoded."""
-    return html.unescape(re.sub(r"</?mark>", lambda tag: "]" if tag.group().startswith("</") else "[", snippet))
 
 
 class Command(BaseCommand):
