@@ -39,6 +39,8 @@ CLUSTERS = 1000
 VOCABULARY = 20_000
 TOPIC_WORDS = 12
 WORDS_PER_ROW = 60
+LATENT, SPREAD, NOISE = 8, 0.25, 0.01
+BLOCK = 5_000  # rows are generated in blocks (each block's random stream is seeded by its start)
 QUERIES = 200
 WARMUP = 20
 SEED = 7
@@ -72,6 +74,7 @@ class Corpus:
         self.rows = rows
         self.words = [_word(number) for number in range(VOCABULARY)]
         self.centres = _unit(rng.standard_normal((CLUSTERS, 384)).astype(np.float32))
+        self.bases = _unit(rng.standard_normal((CLUSTERS, LATENT, 384)).astype(np.float32))
         self.cluster = rng.integers(0, CLUSTERS, rows)
         self.stream = rng.integers(0, STREAMS, rows)
         self.topics = rng.integers(0, VOCABULARY, (CLUSTERS, TOPIC_WORDS))
@@ -80,9 +83,15 @@ class Corpus:
         self.rng = rng
 
     def vectors(self, start: int, stop: int) -> np.ndarray:
+        """Each cluster's rows spread along a few directions of its own plus a little isotropic noise: text
+        embeddings have a low intrinsic dimension, and without it "the 10 nearest" of a cluster is a coin toss
+        among equidistant rows that no index (and no user) could tell apart."""
         rng = np.random.default_rng((SEED, start))
-        noise = rng.standard_normal((stop - start, 384)).astype(np.float32) * 0.045
-        return _unit(self.centres[self.cluster[start:stop]] + noise)
+        clusters = self.cluster[start:stop]
+        latent = rng.standard_normal((stop - start, LATENT)).astype(np.float32) * SPREAD
+        spread = np.einsum("nk,nkd->nd", latent, self.bases[clusters])
+        noise = rng.standard_normal((stop - start, 384)).astype(np.float32) * NOISE
+        return _unit(self.centres[clusters] + spread + noise)
 
     def texts(self, start: int, stop: int) -> list[str]:
         rng = np.random.default_rng((SEED, start, 1))
@@ -99,7 +108,9 @@ class Corpus:
         found = []
         for _ in range(count):
             cluster = int(rng.integers(0, CLUSTERS))
-            vector = _unit(self.centres[cluster] + rng.standard_normal(384).astype(np.float32) * 0.03)
+            latent = rng.standard_normal(LATENT).astype(np.float32) * SPREAD
+            noise = rng.standard_normal(384).astype(np.float32) * NOISE
+            vector = _unit(self.centres[cluster] + latent @ self.bases[cluster] + noise)
             topic = self.words[self.topics[cluster, rng.integers(0, TOPIC_WORDS)]]
             text = f"{topic} {self.words[rng.integers(50, 2000)]}"
             found.append((vector, text, int(rng.integers(0, STREAMS))))
@@ -127,7 +138,7 @@ def _scope():
     return owner, [(stream.id, clips[stream.id]) for stream in streams]
 
 
-def load(corpus: Corpus, model_name: str, batch: int = 20_000) -> None:
+def load(corpus: Corpus, model_name: str, *, fresh: bool = False, batch: int = BLOCK) -> None:
     """Replace the table's rows with the corpus (COPY BINARY, no index in the way), then ANALYZE."""
     from django.db import connection
     from pgvector.psycopg import register_vector
@@ -136,7 +147,7 @@ def load(corpus: Corpus, model_name: str, batch: int = 20_000) -> None:
     owner, streams = _scope()
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM transcription_searchchunk WHERE owner_id = %s", [owner.id])
-        if cursor.fetchone()[0] == corpus.rows:
+        if cursor.fetchone()[0] == corpus.rows and not fresh:
             print(f"rows: {corpus.rows:,} already loaded")
             return
         cursor.execute("TRUNCATE transcription_searchchunk")
@@ -194,8 +205,8 @@ def exact_top(corpus: Corpus, queries, ids: np.ndarray, k: int = 10) -> tuple[li
     """Exact top-k row ids per query, unfiltered and within the query's stream, by brute force in numpy."""
     scores = np.zeros((len(queries), corpus.rows), dtype=np.float32)
     probes = np.stack([vector for vector, _, _ in queries])
-    for start in range(0, corpus.rows, 100_000):
-        stop = min(corpus.rows, start + 100_000)
+    for start in range(0, corpus.rows, BLOCK):
+        stop = min(corpus.rows, start + BLOCK)
         scores[:, start:stop] = probes @ corpus.vectors(start, stop).T
     top, top_filtered = [], []
     for number, (_, _, stream) in enumerate(queries):
@@ -273,6 +284,7 @@ def main() -> int:
     parser.add_argument("--ef-construction", default="64", help="comma-separated")
     parser.add_argument("--ef-search", default="", help="comma-separated (default: queries.EF_SEARCH)")
     parser.add_argument("--sweep", action="store_true", help="the trade-off table: m 16/24, efc 64/128, both kinds")
+    parser.add_argument("--reload", action="store_true", help="load the rows again even if as many are there")
     parser.add_argument("--var-dir", default=str(ROOT / "var" / "bench-search"))
     args = parser.parse_args()
     _database(Path(args.var_dir))
@@ -291,7 +303,7 @@ def main() -> int:
     print(f"MiniLM: one query embedded in {(time.perf_counter() - started) / 20 * 1000:.1f} ms on this machine")
 
     corpus = Corpus(args.rows)
-    load(corpus, embedder.model_name)
+    load(corpus, embedder.model_name, fresh=args.reload)
     owner, streams = _scope()
     queries = corpus.queries(args.queries + WARMUP)
     queries, warmup = queries[WARMUP:], queries[:WARMUP]

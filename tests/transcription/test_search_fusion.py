@@ -67,10 +67,17 @@ def test_rrf_ties_keep_first_seen_order_and_weights_tilt_the_balance():
     assert [item for item, _ in reciprocal_rank_fusion([["a"], ["b"]], weights=[1.0, 2.0])] == ["b", "a"]
 
 
+def test_rrf_discounts_some_items_of_a_list():
+    fused = dict(reciprocal_rank_fusion([["a", "b"], ["c", "d"]], discounts=[{}, {"c": 0.5}]))
+    assert fused == pytest.approx({"a": 1 / 61, "b": 1 / 62, "c": 0.5 / 61, "d": 1 / 62})
+
+
 def test_rrf_of_nothing_is_nothing_and_bad_arguments_are_refused():
     assert reciprocal_rank_fusion([[], []]) == []
     with pytest.raises(ValueError, match="one weight"):
         reciprocal_rank_fusion([["a"]], weights=[1.0, 1.0])
+    with pytest.raises(ValueError, match="one discount map"):
+        reciprocal_rank_fusion([["a"]], discounts=[{}, {}])
     with pytest.raises(ValueError, match="negative"):
         reciprocal_rank_fusion([["a"]], k=-1)
 

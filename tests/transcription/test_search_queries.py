@@ -20,7 +20,7 @@ def texts(hits) -> list[str]:
 
 
 def test_hybrid_finds_the_moment_with_its_stream_clip_time_snippet_and_score_parts(searchable, user):
-    hits = search(user, "when did I talk about the borrow checker?")
+    hits = search(user, "borrow checker mutable reference")
 
     best = hits[0]
     assert best.text.startswith("So the borrow checker complains")
@@ -35,6 +35,20 @@ def test_hybrid_finds_the_moment_with_its_stream_clip_time_snippet_and_score_par
     assert best.text_rank == 1 and best.text_score > 0
     assert best.score == pytest.approx(1 / 61 + 1 / 61)
     assert [hit.score for hit in hits] == sorted((hit.score for hit in hits), reverse=True)
+
+
+def test_a_question_is_answered_by_meaning_in_hybrid_and_by_any_of_its_words_in_text_mode(searchable, user):
+    question = "when did I talk about the borrow checker?"
+
+    # Hybrid: no passage says "talk", so full-text adds nothing and the vector list decides.
+    best = search(user, question)[0]
+    assert best.text.startswith("So the borrow checker complains")
+    assert (best.vector_rank, best.text_rank) == (1, None)
+
+    # Text mode widens a plain query that no row says whole to rows with some of its words.
+    by_words = search(user, question, mode="text")
+    assert by_words[0].text.startswith("So the borrow checker complains") and by_words[0].text_rank == 1
+    assert search(user, '"talk about" borrow', mode="text") == []  # operators: never widened
 
 
 def test_vector_mode_finds_a_paraphrase_that_shares_no_word(searchable, user):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 MAX_QUERY_CHARS = 300
@@ -81,22 +81,29 @@ def _stem(word: str) -> str:
 
 
 def reciprocal_rank_fusion(
-    ranked_lists: Sequence[Sequence[Hashable]], *, k: int = RRF_K, weights: Sequence[float] | None = None
+    ranked_lists: Sequence[Sequence[Hashable]],
+    *,
+    k: int = RRF_K,
+    weights: Sequence[float] | None = None,
+    discounts: Sequence[Mapping[Hashable, float]] | None = None,
 ) -> list[tuple[Hashable, float]]:
-    """Items of every list by their summed ``weight / (k + rank)`` (rank from 1), best first.
+    """Items of every list by their summed ``weight * discount / (k + rank)`` (rank from 1), best first.
 
+    ``weights``: one per list. ``discounts``: per list, a factor for some of its items (default 1), for a
+    list whose tail is known to be weaker than its head (full-text rows matching only some of the words).
     Ties keep the order in which items were first seen (the first list's order first), so the result is
     deterministic for equal scores.
     """
     if k < 0:
         raise ValueError("k must not be negative")
     weights = list(weights) if weights is not None else [1.0] * len(ranked_lists)
-    if len(weights) != len(ranked_lists):
-        raise ValueError("one weight per ranked list")
+    discounts = list(discounts) if discounts is not None else [{}] * len(ranked_lists)
+    if len(weights) != len(ranked_lists) or len(discounts) != len(ranked_lists):
+        raise ValueError("one weight (and one discount map) per ranked list")
     scores: dict[Hashable, float] = {}
-    for items, weight in zip(ranked_lists, weights, strict=True):
+    for items, weight, discount in zip(ranked_lists, weights, discounts, strict=True):
         for rank, item in enumerate(items, start=1):
-            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
+            scores[item] = scores.get(item, 0.0) + weight * discount.get(item, 1.0) / (k + rank)
     return sorted(scores.items(), key=lambda pair: -pair[1])
 
 

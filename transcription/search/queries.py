@@ -41,9 +41,16 @@ MIN_CANDIDATES = 40
 # HNSW search breadth and the iterative scan's budget (benchmarks/search.py prints the trade-off behind these).
 EF_SEARCH = 100
 MAX_SCAN_TUPLES = 20_000
+# The widening pass of full-text (any word of a plain query) ranks at most this many matching rows. Text mode
+# widens; hybrid does not by default: there the vector list already answers questions in other words, and
+# rows sharing a common word with the question only push its answers down (search_retrieval.py measures it).
+WIDEN_ROWS = 2000
+WIDEN_IN_HYBRID = False
 # Fusion weights (vector, text) and k; benchmarks/search_retrieval.py measures them against a known corpus.
 RRF_K = 60
 WEIGHTS = (1.0, 1.0)
+# A full-text row with only some of a plain query's words counts for this share of one with all of them.
+PARTIAL_MATCH = 0.3
 # The type the HNSW indexes of migration 0003 are built over (a cast of the dimensionless column).
 ANN_TYPE = "vector"
 
@@ -152,16 +159,21 @@ _ANY_WORD = "to_tsquery('simple', replace(plainto_tsquery('english', %s)::text, 
 def text_sql(join: str, where: str, *, any_word: bool = False) -> str:
     """Rows matching the web-style query (quotes, ``or``, ``-word``; every word by default), by cover density.
 
-    ``any_word``: the widening pass for a plain query, rows with some of its words but not all of them.
+    ``any_word``: the widening pass for a plain query, rows with some of its words but not all of them. A
+    common word can match a good part of a large table, and ranking every match costs per row, so only the
+    first ``WIDEN_ROWS`` matches the GIN index hands back are ranked.
     """
-    if any_word:
-        sources = f"{_ANY_WORD} query, {_EVERY_WORD} every_word"
-        match = "c.search_vector @@ query AND NOT c.search_vector @@ every_word"
-    else:
-        sources, match = f"{_EVERY_WORD} query", "c.search_vector @@ query"
+    if not any_word:
+        return (
+            "SELECT c.id, ts_rank_cd(c.search_vector, query) AS rank "
+            f"FROM transcription_searchchunk c {join}, {_EVERY_WORD} query "
+            f"WHERE c.search_vector @@ query AND {where} ORDER BY rank DESC, c.id LIMIT %s"
+        )
     return (
-        f"SELECT c.id, ts_rank_cd(c.search_vector, query) AS rank FROM transcription_searchchunk c {join}, {sources} "
-        f"WHERE {match} AND {where} ORDER BY rank DESC, c.id LIMIT %s"
+        "SELECT id, ts_rank_cd(search_vector, query) AS rank FROM ("
+        f"SELECT c.id, c.search_vector, query FROM transcription_searchchunk c {join}, {_ANY_WORD} query, "
+        f"{_EVERY_WORD} every_word WHERE c.search_vector @@ query AND NOT c.search_vector @@ every_word AND {where} "
+        f"LIMIT {WIDEN_ROWS}) widened ORDER BY rank DESC, id LIMIT %s"
     )
 
 
@@ -174,13 +186,25 @@ def text_candidates(
     widened to rows with any of its words: people type questions ("when did I talk about the borrow
     checker"), and few passages say every word of one.
     """
+    return [
+        (row_id, rank)
+        for row_id, rank, _ in text_matches(
+            query, owner_id=owner_id, model_name=model_name, filters=filters, count=count
+        )
+    ]
+
+
+def text_matches(
+    query: str, *, owner_id: int, model_name: str, filters: SearchFilters, count: int, widen: bool = True
+) -> list[tuple[int, float, bool]]:
+    """:func:`text_candidates` with, per row, whether it has every word (False: found by the widening pass)."""
     join, where, params = _where(owner_id, model_name, filters)
     with connection.cursor() as cursor:
         cursor.execute(text_sql(join, where), [query, *params, count])
-        found = [(row_id, float(rank)) for row_id, rank in cursor.fetchall()]
-        if len(found) < count and is_plain(query) and len(query_terms(query)) > 1:
+        found = [(row_id, float(rank), True) for row_id, rank in cursor.fetchall()]
+        if widen and len(found) < count and is_plain(query) and len(query_terms(query)) > 1:
             cursor.execute(text_sql(join, where, any_word=True), [query, query, *params, count - len(found)])
-            found += [(row_id, float(rank)) for row_id, rank in cursor.fetchall()]
+            found += [(row_id, float(rank), False) for row_id, rank in cursor.fetchall()]
     return found
 
 
@@ -212,13 +236,17 @@ def search(
     filters = SearchFilters(series_id=series, stream_id=stream, date_from=date_from, date_to=date_to)
     scope = {"owner_id": owner.pk, "model_name": embedder.model_name, "filters": filters}
     count = max(limit, MIN_CANDIDATES)
-    by_vector = by_text = []
+    by_vector, matches = [], []
     if mode in ("hybrid", "vector"):
         by_vector = vector_candidates(embedder.embed([query])[0], count=count, **scope)
     if mode in ("hybrid", "text"):
-        by_text = text_candidates(query, count=count, **scope)
+        matches = text_matches(query, count=count, widen=mode == "text" or WIDEN_IN_HYBRID, **scope)
+    by_text = [(row_id, rank) for row_id, rank, _ in matches]
     fused = reciprocal_rank_fusion(
-        [[row_id for row_id, _ in by_vector], [row_id for row_id, _ in by_text]], k=RRF_K, weights=WEIGHTS
+        [[row_id for row_id, _ in by_vector], [row_id for row_id, _ in by_text]],
+        k=RRF_K,
+        weights=WEIGHTS,
+        discounts=[{}, {row_id: PARTIAL_MATCH for row_id, _, every_word in matches if not every_word}],
     )[:limit]
     return _hits(owner, query, fused, by_vector, by_text)
 
