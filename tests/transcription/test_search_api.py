@@ -65,6 +65,8 @@ def test_filters_and_modes(searchable, api_client):
         ({"q": "hi", "from": "2026-13-01"}, "from", "valid date"),
         ({"q": "hi", "to": "yesterday"}, "to", "valid date"),
         ({"q": "hi", "from": "2026-02-01", "to": "2026-01-01"}, "to", "before the start date"),
+        ({"q": "hi", "to": "9999-12-31"}, "to", "Dates must be between"),
+        ({"q": "hi", "from": "0001-01-01"}, "from", "Dates must be between"),
         ({"q": "hi", "mode": "fuzzy"}, "mode", "valid choice"),
         ({"q": "hi", "limit": "0"}, "limit", "greater than or equal to 1"),
         ({"q": "hi", "limit": "1000"}, "limit", "less than or equal to 100"),

@@ -119,6 +119,7 @@ def test_rows_of_another_embedding_model_are_never_compared(searchable, user):
         ({"limit": 0}, "between 1 and"),
         ({"limit": queries.MAX_LIMIT + 1}, "between 1 and"),
         ({"date_from": dt.date(2026, 2, 1), "date_to": dt.date(2026, 1, 1)}, "after the end date"),
+        ({"date_to": dt.date.max}, "Dates must be between"),
     ],
 )
 def test_a_search_that_cannot_run_says_why(db, user, arguments, message):

@@ -11,7 +11,7 @@ from django import forms
 
 from streams.models import Series, Stream
 from transcription.search.fusion import MAX_QUERY_CHARS, QueryError, validate_query
-from transcription.search.queries import MAX_LIMIT, MODES
+from transcription.search.queries import FIRST_DATE, LAST_DATE, MAX_LIMIT, MODES
 
 
 class SearchForm(forms.Form):
@@ -49,6 +49,10 @@ class SearchForm(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        for name in ("from", "to"):
+            day = cleaned.get(name)
+            if day and not FIRST_DATE <= day <= LAST_DATE:
+                self.add_error(name, f"Dates must be between {FIRST_DATE} and {LAST_DATE}.")
         if cleaned.get("from") and cleaned.get("to") and cleaned["from"] > cleaned["to"]:
             self.add_error("to", "The end date is before the start date.")
         return cleaned

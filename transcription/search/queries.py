@@ -34,6 +34,8 @@ from transcription.search.fusion import (
 from transcription.search.models import SearchChunk
 
 MODES = ("hybrid", "vector", "text")
+# Date filters are made aware in the current time zone and the end one is moved a day on: far dates overflow.
+FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(9998, 12, 31)
 MAX_LIMIT = 100
 # Each list brings at least this many candidates to the fusion: a hit ranked low by one list and high by the
 # other must be in both lists to be fused.
@@ -232,6 +234,8 @@ def search(
         raise QueryError(f"The limit must be between 1 and {MAX_LIMIT}.")
     if date_from and date_to and date_from > date_to:
         raise QueryError("The start date is after the end date.")
+    if any(day and not FIRST_DATE <= day <= LAST_DATE for day in (date_from, date_to)):
+        raise QueryError(f"Dates must be between {FIRST_DATE} and {LAST_DATE}.")
     embedder = embedder or _default_embedder()
     filters = SearchFilters(series_id=series, stream_id=stream, date_from=date_from, date_to=date_to)
     scope = {"owner_id": owner.pk, "model_name": embedder.model_name, "filters": filters}
