@@ -148,6 +148,8 @@ def load(corpus: Corpus, model_name: str, *, fresh: bool = False, batch: int = B
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM transcription_searchchunk WHERE owner_id = %s", [owner.id])
         if cursor.fetchone()[0] == corpus.rows and not fresh:
+            # A run stopped while building it leaves the rows without their full-text index.
+            cursor.execute(f"CREATE INDEX IF NOT EXISTS {_GIN}")
             print(f"rows: {corpus.rows:,} already loaded")
             return
         cursor.execute("TRUNCATE transcription_searchchunk")
@@ -171,10 +173,13 @@ def load(corpus: Corpus, model_name: str, *, fresh: bool = False, batch: int = B
             bar.update(stop - start)
     with connection.cursor() as cursor:
         started_gin = time.perf_counter()
-        cursor.execute("CREATE INDEX searchchunk_text_gin ON transcription_searchchunk USING gin (search_vector)")
+        cursor.execute(f"CREATE INDEX {_GIN}")
         gin_seconds = time.perf_counter() - started_gin
         cursor.execute("VACUUM ANALYZE transcription_searchchunk")
     print(f"rows: {corpus.rows:,} loaded in {time.perf_counter() - started:.0f} s (GIN index {gin_seconds:.0f} s)")
+
+
+_GIN = "searchchunk_text_gin ON transcription_searchchunk USING gin (search_vector)"
 
 
 def _drop_indexes(cursor, names) -> None:

@@ -438,15 +438,20 @@ def main() -> int:
             f"{row['recall@5 paraphrase']:20.3f}"
         )
     if args.sweep:
-        for rrf_k in (10, 60):
-            for weights in ((1.0, 1.0), (1.5, 1.0), (1.0, 1.5)):
-                for widen, partial in ((False, 0.0), (True, 1.0), (True, 0.3)):
-                    row = evaluate(owner, ids, "hybrid", rrf_k=rrf_k, weights=weights, widen=widen, partial=partial)
-                    print(
-                        f"hybrid k {rrf_k:2} weights {weights} "
-                        + (f"widened, partial match x{partial}" if widen else "every word only      ")
-                        + f": recall@5 {row['recall@5']:.3f} MRR {row['MRR']:.3f}"
-                    )
+        for rrf_k, weights, widen, partial in (
+            (60, (1.0, 1.0), True, 1.0),
+            (60, (1.0, 1.0), True, 0.3),
+            (60, (1.0, 1.0), True, 0.1),
+            (20, (1.0, 1.0), False, 0.0),
+            (60, (1.0, 1.5), False, 0.0),
+        ):
+            row = evaluate(owner, ids, "hybrid", rrf_k=rrf_k, weights=weights, widen=widen, partial=partial)
+            print(
+                f"hybrid k {rrf_k:2} weights {weights} "
+                + (f"widened, partial match x{partial}" if widen else "every word only          ")
+                + f": recall@5 {row['recall@5']:.3f} MRR {row['MRR']:.3f}",
+                flush=True,
+            )
     best_single = {key: max(results["vector"][key], results["text"][key]) for key in ("recall@5", "MRR")}
     beats = all(results["hybrid"][key] > best_single[key] for key in best_single)
     print(f"hybrid beats both on recall@5 and MRR: {'yes' if beats else 'NO'}")
