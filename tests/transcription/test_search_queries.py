@@ -10,6 +10,7 @@ from tests.transcription import search_rows
 from tests.transcription.search_rows import add_rows, make_stream
 from transcription.search import queries
 from transcription.search.fusion import MAX_QUERY_CHARS, QueryError
+from transcription.search.models import SearchChunk
 from transcription.search.queries import SearchFilters, search
 
 searchable = search_rows.searchable
@@ -166,7 +167,7 @@ def test_the_vector_query_uses_the_hnsw_index(crowded, user):
 def test_a_narrow_filter_still_fills_the_list_through_the_iterative_index_scan(crowded, user):
     model = queries.local_embedder().model_name
     probe = _unit_vectors(1, 4)[0]
-    narrow = SearchFilters(stream_id=crowded.id)
+    narrow = SearchFilters(date_from=dt.date(2026, 1, 2))  # only the small stream's day
 
     with transaction.atomic():
         _only_the_hnsw_index_can_order()
@@ -180,5 +181,20 @@ def test_a_narrow_filter_still_fills_the_list_through_the_iterative_index_scan(c
     with transaction.atomic(), connection.cursor() as cursor:
         _only_the_hnsw_index_can_order()
         cursor.execute("SET LOCAL hnsw.iterative_scan = off; SET LOCAL hnsw.ef_search = 40")
+        cursor.execute("EXPLAIN " + queries.vector_sql(384, join, where), [literal, *params, literal, 20])
+        assert "searchchunk_hnsw_384" in "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute(queries.vector_sql(384, join, where), [literal, *params, literal, 20])
         assert len(cursor.fetchall()) < 20
+
+
+def test_within_one_stream_the_nearest_rows_are_exact(crowded, user):
+    model = queries.local_embedder().model_name
+    probe = _unit_vectors(1, 5)[0]
+    rows = SearchChunk.objects.filter(stream=crowded).values_list("id", "embedding")
+    exact = sorted(rows, key=lambda row: -float(np.dot(row[1], probe)))[:10]
+
+    found = queries.vector_candidates(
+        probe, owner_id=user.id, model_name=model, filters=SearchFilters(stream_id=crowded.id), count=10
+    )
+
+    assert [row_id for row_id, _ in found] == [row_id for row_id, _ in exact]
