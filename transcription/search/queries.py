@@ -42,7 +42,7 @@ MAX_LIMIT = 100
 # other must be in both lists to be fused.
 MIN_CANDIDATES = 40
 # HNSW search breadth and the iterative scan's budget. benchmarks/search.py at 250k rows (m 16, ef_construction
-# 64): recall@10 0.945 at ef_search 100, 0.982 at 200.
+# 64, two builds): recall@10 0.943-0.945 at ef_search 100, 0.963-0.982 at 200.
 EF_SEARCH = 200
 MAX_SCAN_TUPLES = 20_000
 # The widening pass of full-text (any word of a plain query) ranks at most this many matching rows. Text mode
