@@ -9,6 +9,7 @@ from episodes.api import StreamHighlightsView
 from episodes.views import home
 from pipeline.media_views import media
 from pipeline.views import health
+from transcription.search.api import SearchView
 
 urlpatterns = [
     path("", home, name="home"),
@@ -19,7 +20,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/streams/<int:stream_id>/highlights/", StreamHighlightsView.as_view(), name="stream-highlights"),
+    path("api/search/", SearchView.as_view(), name="api-search"),
     path("api/", include(router.urls)),
+    path("search/", include("transcription.search.urls")),
     path("twitch/", include("chat.urls")),
     path("widgets/", include("widgets.urls")),
     # Stored media, to its owner only (in development too: no public static() serving of MEDIA_ROOT).

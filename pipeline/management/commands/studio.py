@@ -29,6 +29,9 @@ from pipeline.workflows import start_stream_processing
 from streams.sample import make_sample_recordings
 from streams.services import stream_ingest
 from streams.timefmt import format_hms
+from transcription.search.models import SearchChunk
+from transcription.search.presenting import plain_snippet
+from transcription.search.queries import search
 from transcription.selectors import stream_transcript_text
 
 _SERVICE_NAMES = {"postgres": "PostgreSQL", "redis": "Redis"}
@@ -171,6 +174,20 @@ class Command(BaseCommand):
             self.stderr.write(self.style.ERROR(f"    {run.error}"))
         self.stdout.write(self.style.MIGRATE_HEADING("\nTranscript"))
         self.stdout.write(stream_transcript_text(stream))
+        self._demo_search(admin, stream)
+
+    def _demo_search(self, admin, stream) -> None:
+        query = "where do we build the wooden house"
+        self.stdout.write(self.style.MIGRATE_HEADING(f'\nSearch: "{query}"'))
+        if not SearchChunk.objects.filter(stream=stream).exists():
+            self.stdout.write("  no results yet: the embed step stored no search rows for this stream")
+            return
+        hits = search(admin, query, stream=stream.id, limit=3)
+        for hit in hits:
+            self.stdout.write(f"  {hit.stream_title}  {format_hms(hit.start)}  {plain_snippet(hit.snippet)}")
+        if not hits:
+            self.stdout.write("  no results")
+        self.stdout.write('  (also: manage.py search "...", /search/ on the site, GET /api/search/?q=...)')
 
 
 def _last_processing(stream) -> PipelineRun | None:
