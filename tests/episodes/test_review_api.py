@@ -203,3 +203,11 @@ def test_a_correction_is_in_the_next_transcript_read_not_a_cached_one(stream, br
     assert browser.get(url).json()["segments"][0]["text"] == "we beat the bos"
     post(browser, f"segments/{Segment.objects.get().id}/", {"text": "We beat the <b>boss</b>"})
     assert browser.get(url).json()["segments"][0]["text"] == "We beat the <b>boss</b>"
+
+
+def test_merging_with_another_users_episode_is_404_and_changes_nothing(stream, rival_stream, browser):
+    intro, theirs = episode(stream, "Intro"), episode(rival_stream, "Intro")
+
+    assert post(browser, f"episodes/{intro.id}/merge/", {"with": theirs.id}).status_code == 404
+    assert Episode.objects.get(id=theirs.id).tracks == theirs.tracks
+    assert episode(stream, "Intro").tracks == intro.tracks
