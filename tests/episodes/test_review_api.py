@@ -107,7 +107,7 @@ def test_accept_with_the_token_makes_the_episode(stream, browser):
         ("episodes/{intro}/render/", {"preset": 1}, "preset must be a string"),
         ("streams/{stream}/marks/", {"time": -3}, "outside the stream (0-300.000 s)"),
         ("streams/{stream}/marks/", {}, "time is required"),
-        ("streams/{stream}/restore/", {"status": "uploaded", "tracks": []}, "only a proposal, a draft or a rejected proposal"),
+        ("streams/{stream}/restore/", {"status": "uploaded", "tracks": []}, "a draft or a rejected proposal"),
         ("streams/{stream}/restore/", {"title": "x", "tracks": [{"start": 5}]}, "each track is exactly"),
         ("streams/{stream}/restore/", {"id": "abc", "tracks": []}, "id must be a positive integer"),
         ("streams/{stream}/restore/", {"order": 2**40, "tracks": []}, "order must be a positive integer"),
