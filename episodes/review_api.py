@@ -1,4 +1,5 @@
-"""The review page's REST API (``/api/review/...``): thin views over ``episodes.review`` and its selectors.
+"""The review page's REST API (``/api/review/...``): thin views over the proposals services (triage and
+marks, the same ones ``/api/episodes/`` and ``/api/highlights/`` call), ``episodes.review`` and its selectors.
 
 Session-authenticated writes need the CSRF token (DRF's SessionAuthentication); API tokens work too. Every
 row is the caller's own: another user's reads as 404. A bad request answers 400 with ``{"detail": ...}``.
@@ -19,6 +20,9 @@ from rest_framework.response import Response
 
 from config.parsers import JSONParser
 from episodes import review
+from episodes.proposals import marks
+from episodes.proposals import services as proposals
+from episodes.proposals.services import ProposalError
 from episodes.review_core import ReviewError
 from episodes.review_selectors import (
     chat_json,
@@ -33,7 +37,7 @@ from pipeline.notify import run_payload
 
 
 def _errors(view: Callable) -> Callable:
-    """ReviewError → 400 with its message; ReviewNotFound → 404."""
+    """ReviewError or ProposalError → 400 with its message; ReviewNotFound → 404."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
@@ -41,7 +45,7 @@ def _errors(view: Callable) -> Callable:
             return view(request, *args, **kwargs)
         except review.ReviewNotFound:
             return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
-        except ReviewError as error:
+        except (ReviewError, ProposalError) as error:
             return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
 
     return wrapped
@@ -125,43 +129,69 @@ def stream_chat(request, stream_id: int) -> Response:
     return HttpResponse(chat_json(_stream_or_404(request, stream_id)), content_type="application/json")
 
 
-# --- episodes --------------------------------------------------------------------------------------------------
+# --- episodes: the proposals services, owner-scoped ----------------------------------------------------------
 @review_view(["POST"])
 def episode_accept(request, episode_id: int) -> Response:
-    return Response(_episode_json(review.review_episode_accept(user=request.user, episode_id=episode_id)))
+    episode = review.review_episode_owned(request.user, episode_id)
+    return Response(_episode_json(proposals.episode_accept(episode=episode)))
 
 
 @review_view(["POST"])
 def episode_reject(request, episode_id: int) -> Response:
-    return Response({"rejected": review.review_episode_reject(user=request.user, episode_id=episode_id)})
+    """Kept as rejected (a re-run of proposals leaves it so); undone with ``reopen``."""
+    episode = review.review_episode_owned(request.user, episode_id)
+    return Response(_episode_json(proposals.episode_reject(episode=episode)))
+
+
+@review_view(["POST"])
+def episode_reopen(request, episode_id: int) -> Response:
+    """Undo of an accept or a reject: a proposal again."""
+    episode = review.review_episode_owned(request.user, episode_id)
+    return Response(_episode_json(proposals.episode_reopen(episode=episode)))
 
 
 @review_view(["POST"])
 def episode_rename(request, episode_id: int) -> Response:
     title = _text(_body(request), "title")
-    return Response(_episode_json(review.review_episode_rename(user=request.user, episode_id=episode_id, title=title)))
+    episode = review.review_episode_owned(request.user, episode_id)
+    return Response(_episode_json(proposals.episode_rename(episode=episode, title=title)))
 
 
 @review_view(["POST"])
 def episode_trim(request, episode_id: int) -> Response:
+    """Move the in and/or out point (the other stays where it is); answers ``before`` for undo."""
     data = _body(request)
     start, end = _seconds(data, "start", required=False), _seconds(data, "end", required=False)
-    episode = review.review_episode_trim(user=request.user, episode_id=episode_id, start=start, end=end)
-    return Response(_episode_json(episode))
+    if start is None and end is None:
+        raise ReviewError("give start and/or end")
+    episode = review.review_episode_owned(request.user, episode_id)
+    if not episode.tracks:
+        raise ReviewError(f"{episode.title}: it has no tracks to trim")
+    before = review.episode_snapshot(episode)
+    start = min(t["start"] for t in episode.tracks) if start is None else start
+    end = max(t["end"] for t in episode.tracks) if end is None else end
+    trimmed = proposals.episode_trim(episode=episode, start=start, end=end)
+    return Response({**_episode_json(trimmed), "before": before})
 
 
 @review_view(["POST"])
 def episode_split(request, episode_id: int) -> Response:
     at = _seconds(_body(request), "at")
-    first, second = review.review_episode_split(user=request.user, episode_id=episode_id, at=at)
-    return Response({"episodes": [_episode_json(first), _episode_json(second)]})
+    episode = review.review_episode_owned(request.user, episode_id)
+    before = review.episode_snapshot(episode)
+    first, second = proposals.episode_split(episode=episode, at=at)
+    return Response({"episodes": [_episode_json(first), _episode_json(second)], "before": before})
 
 
 @review_view(["POST"])
 def episode_merge(request, episode_id: int) -> Response:
-    other = _integer(_body(request), "with")
-    merged, removed = review.review_episodes_merge(user=request.user, episode_id=episode_id, other_id=other)
-    return Response({"episode": _episode_json(merged), "removed": removed})
+    """The episode ``with`` joins this one and is deleted; ``before`` and ``removed`` are for undo."""
+    other_id = _integer(_body(request), "with")
+    episode = review.review_episode_owned(request.user, episode_id)
+    other = review.review_episode_owned(request.user, other_id)
+    before, removed = review.episode_snapshot(episode), review.episode_snapshot(other)
+    merged = proposals.episode_merge(episode=episode, other=other)
+    return Response({"episode": _episode_json(merged), "before": before, "removed": removed})
 
 
 @review_view(["POST"])
@@ -175,34 +205,35 @@ def episode_render(request, episode_id: int) -> Response:
 
 @review_view(["POST"])
 def episode_restore(request, stream_id: int) -> Response:
-    snapshot = _body(request)
-    episode = review.review_episode_restore(user=request.user, stream_id=stream_id, snapshot=snapshot)
+    episode = review.review_episode_restore(user=request.user, stream_id=stream_id, snapshot=_body(request))
     return Response(_episode_json(episode))
 
 
-# --- highlights ------------------------------------------------------------------------------------------------
+# --- highlights: the marks services, owner-scoped ---------------------------------------------------------------
 @review_view(["POST"])
 def highlight_mark(request, stream_id: int) -> Response:
+    """A moment marked at ``time`` (stream seconds) with the series' pre- and post-roll."""
     data = _body(request)
-    title = data.get("title") or ""
+    title = data.get("title", "")
     if not isinstance(title, str):
         raise ReviewError("title must be a string")
-    highlight = review.review_highlight_mark(
-        user=request.user, stream_id=stream_id, time=_seconds(data, "time"), title=title
-    )
+    time = _seconds(data, "time")
+    stream = review.review_stream_owned(request.user, stream_id)
+    highlight = marks.highlight_mark(stream=stream, at=time, marked_by=request.user.get_username(), title=title)
     return Response({"id": highlight.id, "start": highlight.start, "end": highlight.end}, status=201)
 
 
 @review_view(["POST"])
 def highlight_status(request, highlight_id: int) -> Response:
     status_ = _text(_body(request), "status")
-    highlight = review.review_highlight_set_status(user=request.user, highlight_id=highlight_id, status=status_)
+    highlight = review.review_highlight_owned(request.user, highlight_id)
+    highlight = marks.highlight_update(highlight=highlight, status=status_)
     return Response({"id": highlight.id, "status": highlight.status})
 
 
 @review_view(["DELETE"])
 def highlight_unmark(request, highlight_id: int) -> Response:
-    review.review_highlight_unmark(user=request.user, highlight_id=highlight_id)
+    marks.highlight_unmark(highlight=review.review_highlight_owned(request.user, highlight_id))
     return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -238,6 +269,7 @@ urlpatterns = [
     path("streams/<int:stream_id>/restore/", episode_restore, name="review-restore"),
     path("episodes/<int:episode_id>/accept/", episode_accept, name="review-accept"),
     path("episodes/<int:episode_id>/reject/", episode_reject, name="review-reject"),
+    path("episodes/<int:episode_id>/reopen/", episode_reopen, name="review-reopen"),
     path("episodes/<int:episode_id>/rename/", episode_rename, name="review-rename"),
     path("episodes/<int:episode_id>/trim/", episode_trim, name="review-trim"),
     path("episodes/<int:episode_id>/split/", episode_split, name="review-split"),

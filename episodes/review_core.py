@@ -1,7 +1,6 @@
-"""The review page's arithmetic (no Django): tracks trimmed, split and merged; peaks laid on the stream
-timeline and decimated; corrected text laid back over Whisper's word timings; a stream time found in a clip.
-
-Tracks are ``[{start, end}]`` seconds on the stream timeline (CONTRACTS.md §2), sorted and disjoint.
+"""The review page's arithmetic (no Django): peaks laid on the stream timeline and decimated; corrected text
+laid back over Whisper's word timings; a stream time found in a clip. (Tracks trimmed, split and merged are
+``episodes.proposals.spans``.)
 """
 
 from __future__ import annotations
@@ -18,67 +17,11 @@ class ReviewError(ValueError):
     """A review edit that cannot apply; the message says why, for a 400 answer."""
 
 
-MIN_LENGTH = 1.0  # seconds: a trim or split that leaves less than this is a slip of the key, not an edit
+MIN_LENGTH = 1.0  # seconds: a moment shorter than this inside its recording is not worth a clip
 
 
 def _ms(value: float) -> float:
     return round(float(value), 3)
-
-
-def tracks_span(tracks: Sequence[dict]) -> tuple[float, float]:
-    if not tracks:
-        raise ReviewError("the episode has no tracks")
-    return min(t["start"] for t in tracks), max(t["end"] for t in tracks)
-
-
-def trim_tracks(tracks: Sequence[dict], *, start: float | None = None, end: float | None = None) -> list[dict]:
-    """Move the in point to ``start`` and/or the out point to ``end``; tracks left outside are dropped.
-
-    Moving the in point earlier than the first track extends that track (likewise for the out point).
-    """
-    lo, hi = tracks_span(tracks)
-    new_lo = lo if start is None else float(start)
-    new_hi = hi if end is None else float(end)
-    if new_lo < 0:
-        raise ReviewError(f"in point must be >= 0 (got {new_lo})")
-    if new_hi - new_lo < MIN_LENGTH:
-        raise ReviewError(f"in point {new_lo:.3f} s must be at least {MIN_LENGTH:g} s before out point {new_hi:.3f} s")
-    ordered = sorted(tracks, key=lambda t: t["start"])
-    kept = []
-    for index, track in enumerate(ordered):
-        a = new_lo if index == 0 and new_lo < track["start"] else max(track["start"], new_lo)
-        b = new_hi if index == len(ordered) - 1 and new_hi > track["end"] else min(track["end"], new_hi)
-        if b > a:
-            kept.append({"start": _ms(a), "end": _ms(b)})
-    if not kept:
-        raise ReviewError(f"{new_lo:.3f}..{new_hi:.3f} s keeps none of the episode")
-    return kept
-
-
-def split_tracks(tracks: Sequence[dict], at: float) -> tuple[list[dict], list[dict]]:
-    """The tracks before and after ``at``; each side must keep at least ``MIN_LENGTH`` seconds."""
-    lo, hi = tracks_span(tracks)
-    if not lo + MIN_LENGTH <= at <= hi - MIN_LENGTH:
-        raise ReviewError(
-            f"split point {at:.3f} s must lie inside the episode ({lo:.3f}..{hi:.3f} s), {MIN_LENGTH:g} s from its ends"
-        )
-    before, after = [], []
-    for track in sorted(tracks, key=lambda t: t["start"]):
-        if track["end"] <= at:
-            before.append(dict(track))
-        elif track["start"] >= at:
-            after.append(dict(track))
-        else:
-            before.append({"start": track["start"], "end": _ms(at)})
-            after.append({"start": _ms(at), "end": track["end"]})
-    return before, after
-
-
-def merge_tracks(first: Sequence[dict], second: Sequence[dict]) -> list[dict]:
-    """One span from the earlier episode's start to the later one's end: what lies between them joins too."""
-    a_lo, a_hi = tracks_span(first)
-    b_lo, b_hi = tracks_span(second)
-    return [{"start": _ms(min(a_lo, b_lo)), "end": _ms(max(a_hi, b_hi))}]
 
 
 # --- waveform -----------------------------------------------------------------------------------------------

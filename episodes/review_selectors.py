@@ -73,7 +73,11 @@ def home_streams(user) -> QuerySet[Stream]:
         .annotate(
             clip_count=Count("clips", distinct=True),
             proposed_episodes=Count("episodes", filter=Q(episodes__status=Episode.Status.PROPOSED), distinct=True),
-            accepted_episodes=Count("episodes", filter=~Q(episodes__status=Episode.Status.PROPOSED), distinct=True),
+            accepted_episodes=Count(
+                "episodes",
+                filter=~Q(episodes__status__in=[Episode.Status.PROPOSED, Episode.Status.REJECTED]),
+                distinct=True,
+            ),
             proposed_highlights=Count(
                 "highlights", filter=Q(highlights__status=Highlight.Status.PROPOSED), distinct=True
             ),

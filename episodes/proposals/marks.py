@@ -186,3 +186,11 @@ def highlight_update(*, highlight: Highlight, **changes) -> Highlight:
         setattr(highlight, name, value)
     highlight.save(update_fields=[*changes, "updated_at"])
     return highlight
+
+
+def highlight_unmark(*, highlight: Highlight) -> None:
+    """Undo of a mark made by hand: it is deleted. Any other highlight is rejected instead (deleting a scored
+    one would let the next re-run propose it again)."""
+    if highlight.source != Highlight.Source.MANUAL:
+        raise ProposalError("only a moment marked by hand can be deleted; reject a proposed one")
+    highlight.delete()

@@ -196,7 +196,9 @@ def _touch(episode: Episode, **fields) -> None:
     episode.save(update_fields=[*fields, "updated_at"])
 
 
-def _rebuild_cut_list(episode: Episode) -> None:
+def episode_cut_list_refresh(episode: Episode) -> None:
+    """Rebuild the cut list from the tracks; ProposalError (for the streamer) when the recordings cannot
+    give one."""
     try:
         episode_build_cut_list(episode=episode)
     except (ValueError, CutListError) as error:
@@ -211,7 +213,7 @@ def episode_accept(*, episode: Episode, title: str | None = None) -> Episode:
     if title is not None:
         _validate_title(title)
         episode.title = title.strip()
-    _rebuild_cut_list(episode)
+    episode_cut_list_refresh(episode)
     _touch(episode, title=episode.title)
     episode_set_status(
         episode_id=episode.id,
@@ -285,7 +287,7 @@ def episode_trim(*, episode: Episode, start, end) -> Episode:
     chapters = chapters_for(tracks, chapters_on_stream(episode.tracks, episode.chapters))
     _touch(episode, tracks=tracks, chapters=chapters)
     if episode.status in NEEDS_CUT_LIST:
-        _rebuild_cut_list(episode)
+        episode_cut_list_refresh(episode)
     return episode
 
 
@@ -313,8 +315,8 @@ def episode_split(*, episode: Episode, at) -> tuple[Episode, Episode]:
     )
     _touch(episode, tracks=first, chapters=chapters_for(first, on_stream))
     if episode.status in NEEDS_CUT_LIST:
-        _rebuild_cut_list(episode)
-        _rebuild_cut_list(other)
+        episode_cut_list_refresh(episode)
+        episode_cut_list_refresh(other)
     return episode, other
 
 
@@ -330,9 +332,11 @@ def episode_merge(*, episode: Episode, other: Episode) -> Episode:
     _check_editable(other, "merge")
     tracks = merge_tracks(episode.tracks, other.tracks)
     on_stream = chapters_on_stream(episode.tracks, episode.chapters) + chapters_on_stream(other.tracks, other.chapters)
-    description = "\n\n".join(text for text in (episode.description, other.description) if text.strip())
+    # A split copies the description to both parts: merging them back must not say it twice.
+    texts = dict.fromkeys(text.strip() for text in (episode.description, other.description) if text.strip())
+    description = "\n\n".join(texts)
     other.delete()
     _touch(episode, tracks=tracks, chapters=chapters_for(tracks, on_stream), description=description)
     if episode.status in NEEDS_CUT_LIST:
-        _rebuild_cut_list(episode)
+        episode_cut_list_refresh(episode)
     return episode

@@ -60,12 +60,14 @@ def test_writes_to_another_users_rows_are_404_and_change_nothing(stream, other_u
     answers = [
         post(rival, f"episodes/{intro.id}/accept/").status_code,
         post(rival, f"episodes/{intro.id}/reject/").status_code,
+        post(rival, f"episodes/{intro.id}/reopen/").status_code,
+        post(rival, f"episodes/{intro.id}/merge/", {"with": episode(stream, "Foundations").id}).status_code,
         post(rival, f"episodes/{intro.id}/trim/", {"start": 20}).status_code,
         post(rival, f"highlights/{highlight.id}/status/", {"status": "rejected"}).status_code,
         post(rival, f"streams/{stream.id}/marks/", {"time": 5}).status_code,
         post(rival, f"segments/{segment.id}/", {"text": "pwned"}).status_code,
     ]
-    assert answers == [404] * 6
+    assert answers == [404] * 8
     assert episode(stream, "Intro").status == Episode.Status.PROPOSED
     assert Highlight.objects.get(id=highlight.id).status == "proposed"
     assert Segment.objects.get().text == "we beat the bos"
@@ -92,19 +94,20 @@ def test_accept_with_the_token_makes_the_episode(stream, browser):
         ("episodes/{intro}/trim/", {}, "give start and/or end"),
         ("episodes/{intro}/trim/", {"start": "soon"}, "start must be a number of seconds"),
         ("episodes/{intro}/trim/", {"start": True}, "start must be a number of seconds"),
-        ("episodes/{intro}/trim/", {"start": 59.5}, "at least 1 s before out point"),
+        ("episodes/{intro}/trim/", {"start": 59.5}, "at least 1 s (59.500-60.000)"),
         ("episodes/{intro}/split/", {}, "at is required"),
-        ("episodes/{intro}/split/", {"at": 500}, "must lie inside the episode"),
+        ("episodes/{intro}/split/", {"at": 500}, "is not inside the episode"),
         ("episodes/{intro}/merge/", {"with": "next"}, "with must be an integer id"),
-        ("episodes/{intro}/merge/", {"with": "{intro}"}, "cannot merge with itself"),
-        ("episodes/{intro}/rename/", {"title": "  "}, "title must not be empty"),
+        ("episodes/{intro}/merge/", {"with": "{intro}"}, "cannot be merged with itself"),
+        ("episodes/{intro}/rename/", {"title": "  "}, "a title is required"),
         ("episodes/{intro}/rename/", {"title": 42}, "title must be a string"),
+        ("episodes/{intro}/reopen/", None, "only a rejected proposal or a draft can be reopened"),
         ("episodes/{intro}/render/", None, "accept it before rendering"),
         ("episodes/{intro}/render/", {"preset": "8k"}, "unknown render preset '8k'"),
         ("episodes/{intro}/render/", {"preset": 1}, "preset must be a string"),
-        ("streams/{stream}/marks/", {"time": -3}, "time must lie within the stream"),
+        ("streams/{stream}/marks/", {"time": -3}, "outside the stream (0-300.000 s)"),
         ("streams/{stream}/marks/", {}, "time is required"),
-        ("streams/{stream}/restore/", {"status": "uploaded", "tracks": []}, "only a proposal or a draft"),
+        ("streams/{stream}/restore/", {"status": "uploaded", "tracks": []}, "a draft or a rejected proposal"),
         ("streams/{stream}/restore/", {"title": "x", "tracks": [{"start": 5}]}, "each track is exactly"),
         ("streams/{stream}/restore/", {"id": "abc", "tracks": []}, "id must be a positive integer"),
         ("streams/{stream}/restore/", {"order": 2**40, "tracks": []}, "order must be a positive integer"),
@@ -200,3 +203,11 @@ def test_a_correction_is_in_the_next_transcript_read_not_a_cached_one(stream, br
     assert browser.get(url).json()["segments"][0]["text"] == "we beat the bos"
     post(browser, f"segments/{Segment.objects.get().id}/", {"text": "We beat the <b>boss</b>"})
     assert browser.get(url).json()["segments"][0]["text"] == "We beat the <b>boss</b>"
+
+
+def test_merging_with_another_users_episode_is_404_and_changes_nothing(stream, rival_stream, browser):
+    intro, theirs = episode(stream, "Intro"), episode(rival_stream, "Intro")
+
+    assert post(browser, f"episodes/{intro.id}/merge/", {"with": theirs.id}).status_code == 404
+    assert Episode.objects.get(id=theirs.id).tracks == theirs.tracks
+    assert episode(stream, "Intro").tracks == intro.tracks

@@ -1,4 +1,5 @@
-"""The review page's arithmetic: trims, splits, merges, peaks on the stream timeline, corrected words."""
+"""The review page's arithmetic: peaks on the stream timeline, corrected words, a moment in its recording.
+(Trims, splits and merges are tested with ``episodes.proposals.spans`` in test_proposals_core.py.)"""
 
 import pytest
 
@@ -9,65 +10,10 @@ from episodes.review_core import (
     clip_at,
     decimate_max,
     highlight_in_clip,
-    merge_tracks,
     peaks_rate_for,
     realign_words,
-    split_tracks,
     stream_peaks,
-    trim_tracks,
 )
-
-TRACKS = [{"start": 10.0, "end": 20.0}, {"start": 30.0, "end": 40.0}]
-
-
-@pytest.mark.parametrize(
-    ("start", "end", "expected"),
-    [
-        (12.5, None, [{"start": 12.5, "end": 20.0}, {"start": 30.0, "end": 40.0}]),
-        (None, 35.0, [{"start": 10.0, "end": 20.0}, {"start": 30.0, "end": 35.0}]),
-        (5.0, 45.0, [{"start": 5.0, "end": 20.0}, {"start": 30.0, "end": 45.0}]),  # edges extend
-        (25.0, None, [{"start": 30.0, "end": 40.0}]),  # the first track falls away
-        (12.0, 18.0, [{"start": 12.0, "end": 18.0}]),
-    ],
-)
-def test_trim_moves_the_in_and_out_points(start, end, expected):
-    assert trim_tracks(TRACKS, start=start, end=end) == expected
-
-
-@pytest.mark.parametrize(
-    ("start", "end", "message"),
-    [
-        (-1.0, None, "in point must be >= 0"),
-        (39.5, None, "at least 1 s before out point"),
-        (None, 10.2, "at least 1 s before out point"),
-        (22.0, 28.0, "keeps none of the episode"),
-    ],
-)
-def test_a_trim_that_makes_no_sense_is_refused_with_why(start, end, message):
-    with pytest.raises(ReviewError, match=message):
-        trim_tracks(TRACKS, start=start, end=end)
-
-
-def test_split_cuts_the_track_under_the_playhead():
-    before, after = split_tracks(TRACKS, 15.0)
-    assert before == [{"start": 10.0, "end": 15.0}]
-    assert after == [{"start": 15.0, "end": 20.0}, {"start": 30.0, "end": 40.0}]
-
-
-def test_split_in_a_gap_between_tracks_keeps_each_track_whole():
-    assert split_tracks(TRACKS, 25.0) == ([TRACKS[0]], [TRACKS[1]])
-
-
-@pytest.mark.parametrize("at", [10.5, 39.5, 5.0, 41.0])
-def test_split_outside_or_at_an_edge_is_refused(at):
-    with pytest.raises(ReviewError):
-        split_tracks(TRACKS, at)
-
-
-def test_merge_spans_both_in_either_order():
-    later = [{"start": 50.0, "end": 60.0}]
-    assert merge_tracks(TRACKS, later) == [{"start": 10.0, "end": 60.0}]
-    assert merge_tracks(later, TRACKS) == [{"start": 10.0, "end": 60.0}]
 
 
 def test_stream_peaks_lay_clips_back_to_back_and_keep_spikes_when_resampled():

@@ -114,6 +114,16 @@ async def test_review_page_plays_seeks_and_triages_from_the_keyboard(server, bro
     foundations = await database_sync_to_async(Episode.objects.get)(title="Foundations")
     assert foundations.tracks == [{"start": 13.0, "end": 24.0}]
 
+    # X rejects the episode: it stays, as rejected (a re-run of proposals keeps it so); U reopens it.
+    await page.keyboard.press("x")
+    await expect(page.locator(".item.episode.status-rejected .title")).to_have_text("Foundations", timeout=WAIT_MS)
+    foundations = await database_sync_to_async(Episode.objects.get)(title="Foundations")
+    assert foundations.status == Episode.Status.REJECTED
+    await page.keyboard.press("u")
+    await expect(page.locator(".item.episode.status-proposed .title")).to_have_text("Foundations", timeout=WAIT_MS)
+    foundations = await database_sync_to_async(Episode.objects.get)(title="Foundations")
+    assert foundations.status == Episode.Status.PROPOSED
+
     # M marks a moment at the playhead (an accepted manual highlight); U takes it back.
     await page.keyboard.press("m")
     await expect(page.locator(".item.highlight")).to_have_count(2, timeout=WAIT_MS)

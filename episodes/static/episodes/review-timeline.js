@@ -116,7 +116,8 @@ window.ReviewTimeline = (canvas, { duration, lanes, getItems, isSelected, now, o
     ctx.font = "12px system-ui, sans-serif";
     for (const e of items.episodes) {
       if (e.end < view.start || e.start > view.end) continue;
-      const accepted = e.status !== "proposed";
+      const accepted = e.status !== "proposed" && e.status !== "rejected";
+      ctx.globalAlpha = e.status === "rejected" ? 0.3 : 1;
       for (const track of e.tracks) {
         const x0 = xOf(track.start, width), x1 = xOf(track.end, width);
         ctx.fillStyle = accepted ? "rgba(91,157,255,.55)" : "rgba(245,185,66,.22)";
@@ -135,6 +136,7 @@ window.ReviewTimeline = (canvas, { duration, lanes, getItems, isSelected, now, o
         ctx.fillText(e.title, x0, ey + 22);
         ctx.restore();
       }
+      ctx.globalAlpha = 1;
     }
     // lane names, then the playhead
     ctx.font = "10px system-ui, sans-serif";

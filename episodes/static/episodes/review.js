@@ -193,7 +193,8 @@
       toast(`Cannot undo ${last.label}: ${error.message}`, true);
     }
   }
-  const snapshot = (e) => ({ id: e.id, title: e.title, tracks: e.tracks, order: e.order, status: e.status === "proposed" ? "proposed" : "draft" });
+  // Undo: accept and reject by reopening; trim, split and merge by restoring the "before" the server answered.
+  const reopen = (id) => () => api("POST", `episodes/${id}/reopen/`);
   const restore = (snap) => () => api("POST", `streams/${STREAM}/restore/`, snap);
   function advanceFrom(kind, id) {
     const list = ordered();
@@ -206,8 +207,7 @@
     const row = selectedRow();
     if (!row) return toast("Select a proposal first (N / P)");
     if (selected.kind === "episode") {
-      const before = snapshot(row);
-      const done = await perform(`Accepted “${row.title}”`, () => api("POST", `episodes/${row.id}/accept/`), () => restore(before));
+      const done = await perform(`Accepted “${row.title}”`, () => api("POST", `episodes/${row.id}/accept/`), () => reopen(row.id));
       if (done) advanceFrom("episode", row.id);
     } else {
       const old = row.status;
@@ -224,7 +224,7 @@
     const next = list[index + 1] || list[index - 1];
     let done;
     if (selected.kind === "episode") {
-      done = await perform(`Rejected “${row.title}”`, () => api("POST", `episodes/${row.id}/reject/`), (result) => restore(result.rejected));
+      done = await perform(`Rejected “${row.title}”`, () => api("POST", `episodes/${row.id}/reject/`), () => reopen(row.id));
     } else {
       const old = row.status;
       done = await perform("Highlight rejected", () => api("POST", `highlights/${row.id}/status/`, { status: "rejected" }),
@@ -236,22 +236,19 @@
     const row = selectedRow();
     if (!row || selected.kind !== "episode") return toast("Select an episode to trim (N / P)");
     const t = Math.round(now() * 1000) / 1000;
-    const before = snapshot(row);
     await perform(`${edge === "start" ? "In" : "Out"} point at ${fmt(t, true)}`,
-      () => api("POST", `episodes/${row.id}/trim/`, { [edge]: t }), () => restore(before));
+      () => api("POST", `episodes/${row.id}/trim/`, { [edge]: t }), (result) => restore(result.before));
   }
   async function split() {
     const row = selectedRow();
     if (!row || selected.kind !== "episode") return toast("Select an episode to split (N / P)");
     const t = Math.round(now() * 1000) / 1000;
-    const before = snapshot(row);
-    // Undo: the first part back as it was and the second part gone (a draft's second part merges back instead).
+    // Undo: the second part merges back into the first, which then gets its title and chapters back.
     await perform(`Split at ${fmt(t, true)}`, () => api("POST", `episodes/${row.id}/split/`, { at: t }),
       (result) => async () => {
         const [first, second] = result.episodes;
-        if (second.status !== "proposed") return api("POST", `episodes/${first.id}/merge/`, { with: second.id });
-        await api("POST", `episodes/${second.id}/reject/`);
-        return restore(before)();
+        await api("POST", `episodes/${first.id}/merge/`, { with: second.id });
+        return restore(result.before)();
       });
   }
   async function merge() {
@@ -259,9 +256,8 @@
     if (!row || selected.kind !== "episode") return toast("Select an episode to merge with the next");
     const later = items.episodes.filter((e) => e.start > row.start).sort((a, b) => a.start - b.start)[0];
     if (!later) return toast("No episode after this one to merge with", true);
-    const before = snapshot(row);
     await perform(`Merged with “${later.title}”`, () => api("POST", `episodes/${row.id}/merge/`, { with: later.id }),
-      (result) => async () => { await restore(before)(); await restore(result.removed)(); });
+      (result) => async () => { await restore(result.before)(); await restore(result.removed)(); });
   }
   async function rename(row, title) {
     const old = row.title;
@@ -319,11 +315,11 @@
       if (kind === "episode") {
         const proposed = status === "proposed";
         actions.append(
-          button("Accept", accept, "A", proposed), button("Reject", reject, "X", proposed),
+          button("Accept", accept, "A", proposed || status === "rejected"), button("Reject", reject, "X", proposed),
           button("In", () => trim("start"), "I: in point at the playhead"), button("Out", () => trim("end"), "O: out point at the playhead"),
           button("Split", split, "S: split at the playhead"), button("Merge ↓", merge, "G: merge with the next episode"),
           button("Rename", () => editTitle(title, row), "Rename"),
-          button("Render", renderEpisode, "R: render this episode", !proposed));
+          button("Render", renderEpisode, "R: render this episode", !proposed && status !== "rejected"));
         if (row.rendered_url) actions.append(el("a", { href: row.rendered_url, target: "_blank" }, "Open render"));
       } else {
         actions.append(
