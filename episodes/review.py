@@ -20,6 +20,7 @@ from episodes.review_core import ClipSpan, ReviewError, highlight_in_clip, reali
 from pipeline.models import PipelineRun
 from streams.models import Stream
 from transcription.models import Segment
+from transcription.search.services import clip_embed_again
 
 MAX_TITLE = 200
 MAX_SEGMENT_TEXT = 5000
@@ -175,15 +176,6 @@ def review_segment_correct(*, user, segment_id: int, text: str) -> Segment:
         transcript = segment.transcript
         transcript.text = " ".join(transcript.segments.order_by("index").values_list("text", flat=True))
         transcript.save(update_fields=["text", "updated_at"])
-        _refresh_embeddings(user, transcript.clip)
+        clip_embed_again(clip=transcript.clip)  # search finds the corrected words
     return segment
 
-
-def _refresh_embeddings(user, clip) -> None:
-    try:
-        from transcription.search.services import clip_embed  # noqa: F401  (present once search is built)
-    except ImportError:
-        return
-    from pipeline.workflows import start_stream_processing
-
-    start_stream_processing(clip.stream_id, user, steps=("embed",), clip_ids=[clip.id])
