@@ -1,13 +1,15 @@
 """Does hybrid search find the right moment? Recall@5 and MRR of vector-only, text-only and hybrid search.
 
-A corpus of stream transcripts with known answers: 36 passages a streamer would look for, each asked for
+A corpus of stream transcripts with known answers: 42 passages a streamer would look for, each asked for
 twice, once by a name or the exact words said (what full-text is good at) and once paraphrased, in words the
 passage does not use (what the embedding is good at); around them, ordinary stream chatter, part of it
-sharing words with the answers. Windows are embedded by the real all-MiniLM-L6-v2 and searched by the
-project's own ``search()`` in a separate embedded PostgreSQL (``var/bench-retrieval``). Goal (issue 11 §4): hybrid
-beats both.
+sharing words with the answers; and, by default, 20 hours of other streams whose viewers' handles, error
+codes and part numbers are look-alikes of the names asked for (``--archive-hours``; 0 leaves only the 84
+windows around the answers, where vector search alone already finds every name). Windows are embedded by
+the real all-MiniLM-L6-v2 and searched by the project's own ``search()`` in a separate embedded PostgreSQL
+(``var/bench-retrieval``). Goal (issue 11 §4): hybrid beats both.
 
-    python benchmarks/search_retrieval.py
+    python benchmarks/search_retrieval.py [--archive-hours 20] [--sweep]
 """
 
 from __future__ import annotations
@@ -318,14 +320,39 @@ THINGS = [
 ]
 
 
+# A streamer's archive is hundreds of hours, full of names that differ by a digit or a letter from the ones
+# searched for: other viewers' handles, other error codes, other part numbers. ``--archive-hours`` adds that
+# much of such talk, in streams of its own, so an exact name has look-alikes to be told from.
+ARCHIVE = [
+    "Thanks {handle} for the sub, and {handle} for the bits.",
+    "Compiler says {code} now, let me read the whole message.",
+    "The {part} arrived today, unboxing it after this match.",
+    "{handle} asks whether the {part} is worth it, honestly it depends.",
+    "Another {code}, this one is about lifetimes in the closure.",
+    "Shoutout to {handle}, go check out their channel after the stream.",
+    "Chat, I swapped the {part} and the temperatures dropped a lot.",
+    "Mods, can someone time out {handle}, they keep spamming.",
+]
+HANDLE_PARTS = (
+    ["Grumpy", "Sleepy", "Zelda", "Noctua", "Pixel", "Otter", "Badger", "Hacker"],
+    [17, 41, 43, 98, 99, 420],
+)
+CODES = ["E0499", "E0503", "E0505", "E0382", "E0597", "E0716", "E0507", "E0308"]
+PARTS = ["Noctua NH-U12S", "Noctua NH-D12L", "Shure SM58", "Shure MV7", "Elgato Wave 3", "Corsair H150i"]
+
 SENTENCES_PER_WINDOW = 6  # about 30 s of speech
 STRIDE = 3  # windows overlap by half, as the embed step cuts them
 
 
-def corpus(seed: int = 11) -> dict[str, list[str]]:
+def archive_sentence(rng: random.Random) -> str:
+    first, number = rng.choice(HANDLE_PARTS[0]) + rng.choice(HANDLE_PARTS[0]), rng.choice(HANDLE_PARTS[1])
+    return rng.choice(ARCHIVE).format(handle=f"{first}{number}", code=rng.choice(CODES), part=rng.choice(PARTS))
+
+
+def corpus(seed: int = 11, archive_hours: float = 0.0) -> dict[str, list[str]]:
     """Stream title -> its windows in order: 30 s of speech each (six sentences), overlapping by half, the
     answers said among chatter (five sentences of it per answer), so an answer is diluted as it is in a
-    real window and shows in the two windows that overlap it."""
+    real window and shows in the two windows that overlap it; then ``archive_hours`` of other streams."""
     rng = random.Random(seed)
     said: dict[str, list[str]] = {}
     for stream, passage, _, _ in ANSWERS:
@@ -340,17 +367,28 @@ def corpus(seed: int = 11) -> dict[str, list[str]]:
             " ".join(sentences[start : start + SENTENCES_PER_WINDOW])
             for start in range(0, len(sentences) - SENTENCES_PER_WINDOW + 1, STRIDE)
         ]
+    per_hour = 3600 // 15  # windows start every 15 s
+    for number in range(round(archive_hours)):
+        sentences = [
+            archive_sentence(rng)
+            if rng.random() < 0.5
+            else rng.choice(CHATTER).format(name=rng.choice(NAMES), thing=rng.choice(THINGS))
+            for _ in range(per_hour * STRIDE + SENTENCES_PER_WINDOW)
+        ]
+        streams[f"Archive stream {number + 1}"] = [
+            " ".join(sentences[start : start + SENTENCES_PER_WINDOW]) for start in range(0, per_hour * STRIDE, STRIDE)
+        ]
     return streams
 
 
-def load(owner, embedder) -> dict[str, set[int]]:
+def load(owner, embedder, archive_hours: float = 0.0) -> dict[str, set[int]]:
     """The corpus as search rows of ``owner`` (replacing theirs); passage -> the ids of the windows saying it."""
     from streams.models import Stream, VideoClip
     from transcription.search.models import SearchChunk
 
     owner.streams.all().delete()
     ids = {}
-    for title, windows in corpus().items():
+    for title, windows in corpus(archive_hours=archive_hours).items():
         stream = Stream.objects.create(owner=owner, title=title, duration=30.0 * len(windows))
         clip = VideoClip.objects.create(stream=stream, order=0, file=f"clips/{title}.mp4", duration=stream.duration)
         rows = SearchChunk.objects.bulk_create(
@@ -411,6 +449,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--var-dir", default=str(ROOT / "var" / "bench-retrieval"))
     parser.add_argument("--sweep", action="store_true", help="also print hybrid over other fusion weights and k")
+    parser.add_argument(
+        "--archive-hours", type=float, default=20, help="hours of other streams around the answers (0: none)"
+    )
     args = parser.parse_args()
     _database(Path(args.var_dir))
 
@@ -422,11 +463,13 @@ def main() -> int:
 
     call_command("migrate", verbosity=0)
     owner, _ = get_user_model().objects.get_or_create(username="bench-retrieval")
-    ids = load(owner, local_embedder())
-    windows = sum(len(windows) for windows in corpus().values())
+    ids = load(owner, local_embedder(), args.archive_hours)
+    streams = corpus(archive_hours=args.archive_hours)
+    windows = sum(len(windows) for windows in streams.values())
     print(
-        f"{windows} windows in {len(corpus())} streams; {2 * len(ANSWERS)} queries ({len(ANSWERS)} exact, "
-        f"{len(ANSWERS)} paraphrased); all-MiniLM-L6-v2; RRF k {queries.RRF_K}, weights {queries.WEIGHTS}"
+        f"{windows} windows in {len(streams)} streams ({args.archive_hours:g} h of archive); "
+        f"{2 * len(ANSWERS)} queries ({len(ANSWERS)} exact, {len(ANSWERS)} paraphrased); all-MiniLM-L6-v2; "
+        f"RRF k {queries.RRF_K}, weights {queries.WEIGHTS}"
     )
     print(f"{'mode':8} {'recall@5':>9} {'MRR':>6} {'recall@5 exact':>15} {'recall@5 paraphrase':>20}")
     results = {}
