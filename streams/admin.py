@@ -8,7 +8,7 @@ from streams.forms import IngestForm
 from streams.models import Series, Stream, VideoClip, WatchedFile
 from streams.services import IngestError, IngestReport
 from streams.timefmt import format_hms
-from transcription.admin import embed_streams, reprocess_streams, summarise_streams
+from transcription.admin import embed_streams, propose_streams, reprocess_streams, summarise_streams
 from transcription.summaries.admin import ClipSummaryInline, StreamSummaryInline, clip_summaries_html
 
 
@@ -57,7 +57,7 @@ class StreamAdmin(OwnedAdmin):
     fields = ["owner", "title", "series", "description", "language", "recorded_at", "length", "clip_summaries"]
     inlines = [StreamSummaryInline, VideoClipInline]
     change_list_template = "admin/streams/stream/change_list.html"
-    actions = [reprocess_streams, summarise_streams, embed_streams]
+    actions = [reprocess_streams, summarise_streams, embed_streams, propose_streams]
 
     def get_inlines(self, request, obj):
         # A new stream has no summary yet (and its form then needs no summary rows).

@@ -11,7 +11,7 @@ from django.utils.safestring import mark_safe
 from config.admin_ownership import OwnedAdmin, owned_by
 from config.downloads import attachment
 from pipeline.media_access import media_url
-from pipeline.steps import ANALYSE, EMBED, PROCESS_STEPS, SUMMARISE, TRANSCRIBE
+from pipeline.steps import ANALYSE, EMBED, PROCESS_STEPS, PROPOSE, SUMMARISE, TRANSCRIBE
 from pipeline.workflows import start_stream_processing
 from streams.analysis.models import ClipAnalysis
 from streams.models import Stream, VideoClip
@@ -59,6 +59,14 @@ def embed_streams(modeladmin, request, queryset):
     for stream in queryset.exclude(id__in=clips):
         messages.warning(request, f"{stream.title}: nothing to embed (no clip is transcribed yet).")
     _start_runs(request, clips, (EMBED,))
+
+
+@admin.action(
+    description="Propose episodes and highlights again (accepted and edited ones are kept)", permissions=["change"]
+)
+def propose_streams(modeladmin, request, queryset):
+    """For the stream admin's ``actions``: one proposals step per stream."""
+    _start_runs(request, {stream.id: None for stream in queryset}, (PROPOSE,))
 
 
 @admin.register(Transcript)

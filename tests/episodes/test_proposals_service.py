@@ -3,7 +3,9 @@
 import subprocess
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
+from django.urls import reverse
 
 from episodes.models import Episode, Highlight
 from episodes.proposals import services
@@ -217,6 +219,23 @@ def test_reprocess_runs_the_propose_step_here(recorded):
     assert run.status == RunStatus.COMPLETED
     assert Episode.objects.filter(stream=recorded, status=Episode.Status.PROPOSED).count() == 3
     assert Highlight.objects.filter(stream=recorded).exists()
+
+
+def test_the_propose_again_action_queues_one_proposals_step_per_stream(recorded, client, user):
+    user.is_staff = True
+    user.save()
+    user.user_permissions.add(*Permission.objects.filter(codename__in=["view_stream", "change_stream"]))
+    client.force_login(user)
+
+    response = client.post(
+        reverse("admin:streams_stream_changelist"),
+        {"action": "propose_streams", "_selected_action": [recorded.id]},
+        follow=True,
+    )
+
+    run = PipelineRun.objects.get(stream=recorded)
+    assert list(run.steps.values_list("name", "clip_id")) == [("propose", None)]
+    assert any(f"propose queued as pipeline run #{run.id}" in str(m) for m in response.context["messages"])
 
 
 @pytest.fixture
