@@ -37,6 +37,12 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     embedded.services_stop(settings.VAR_DIR, session.config.stash.get(_STARTED_SERVICES, []))
 
 
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    """Async tests run on asyncio, as Django, Channels and Playwright do (trio is installed for streamlink)."""
+    return "asyncio"
+
+
 @pytest.fixture
 def var_dir() -> Path:
     """An empty STUDIO_VAR_DIR for a process with its own embedded servers.

@@ -25,11 +25,6 @@ pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"  # Playwright's async API runs on asyncio only
-
-
-@pytest.fixture
 async def browser_page(page):
     await page.set_viewport_size({"width": 1600, "height": 950})
     return page

@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from tests.transcription import search_rows
 from tests.transcription.search_rows import add_rows, make_stream
 from transcription.search import queries
+from transcription.search.embedders import local_embedder
 from transcription.search.fusion import MAX_QUERY_CHARS, QueryError
 from transcription.search.models import SearchChunk
 from transcription.search.queries import SearchFilters, search
@@ -104,7 +105,7 @@ def test_another_users_rows_never_appear_in_any_mode(searchable, user, other_use
 def test_rows_of_another_embedding_model_are_never_compared(searchable, user):
     stream, clip = make_stream(user, "Old embeddings", day=dt.date(2026, 2, 1))
     twin = "So the borrow checker complains here because we hold a mutable reference while reading the vector."
-    vector = queries.local_embedder().embed([twin])
+    vector = local_embedder().embed([twin])
     add_rows(stream, clip, [twin], vectors=vector, model="text-embedding-3-small")
 
     for mode in queries.MODES:
@@ -153,7 +154,7 @@ def _only_the_hnsw_index_can_order():
 
 
 def test_the_vector_query_uses_the_hnsw_index(crowded, user):
-    join, where, params = queries._where(user.id, queries.local_embedder().model_name, SearchFilters())
+    join, where, params = queries._where(user.id, local_embedder().model_name, SearchFilters())
     literal = queries._vector_literal(_unit_vectors(1, 3)[0])
     with transaction.atomic(), connection.cursor() as cursor:
         _only_the_hnsw_index_can_order()
@@ -165,7 +166,7 @@ def test_the_vector_query_uses_the_hnsw_index(crowded, user):
 
 
 def test_a_narrow_filter_still_fills_the_list_through_the_iterative_index_scan(crowded, user):
-    model = queries.local_embedder().model_name
+    model = local_embedder().model_name
     probe = _unit_vectors(1, 4)[0]
     narrow = SearchFilters(date_from=dt.date(2026, 1, 2))  # only the small stream's day
 
@@ -188,7 +189,7 @@ def test_a_narrow_filter_still_fills_the_list_through_the_iterative_index_scan(c
 
 
 def test_within_one_stream_the_nearest_rows_are_exact(crowded, user):
-    model = queries.local_embedder().model_name
+    model = local_embedder().model_name
     probe = _unit_vectors(1, 5)[0]
     rows = SearchChunk.objects.filter(stream=crowded).values_list("id", "embedding")
     exact = sorted(rows, key=lambda row: -float(np.dot(row[1], probe)))[:10]
