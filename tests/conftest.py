@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -235,6 +236,28 @@ def wait_for_queues(queues: list[str], timeout: float = 60) -> None:
             time.sleep(0.5)
     if pending:
         raise RuntimeError(f"no worker answered on {pending} within {timeout} s")
+
+
+@contextmanager
+def sole_worker(queues: str, name: str, extra_env: dict | None = None):
+    """A worker of the test's own on ``queues`` (with ``extra_env``), the only one taking them while it runs.
+
+    Any other worker (the session's shared one, when an earlier test started it) stops consuming those queues
+    meanwhile and resumes after, so a task cannot land in a worker without the test's settings.
+    """
+    from config.celery import app
+
+    names = queues.split(",")
+    for queue in names:
+        app.control.cancel_consumer(queue, reply=True, timeout=2)
+    worker = start_worker(queues=queues, name=name, extra_env=extra_env)
+    try:
+        wait_for_queues(names)
+        yield worker
+    finally:
+        stop_worker(worker)
+        for queue in names:
+            app.control.add_consumer(queue, reply=True, timeout=2)
 
 
 def stop_worker(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:

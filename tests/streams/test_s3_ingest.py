@@ -226,7 +226,7 @@ def test_the_admin_form_takes_an_s3_source(admin_client, admin_user, recordings)
 def test_a_worker_on_the_io_queue_fetches_what_the_command_ingested(user, recordings, s3_server):
     from django.conf import settings
 
-    from tests.conftest import start_worker, stop_worker, wait_for_queues
+    from tests.conftest import sole_worker
 
     client, bucket, objects = recordings
     s3_env = {
@@ -237,15 +237,11 @@ def test_a_worker_on_the_io_queue_fetches_what_the_command_ingested(user, record
         "S3_ADDRESSING_STYLE": "path",
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
-    worker = start_worker(queues="io", name="s3-io", extra_env=s3_env)
-    try:
-        wait_for_queues(["io"])
+    with sole_worker(queues="io", name="s3-io", extra_env=s3_env):
         out, err = io.StringIO(), io.StringIO()
         call_command(
             "ingest", f"s3://{bucket}/vods/", "--user", user.username, "--no-process", "--wait", stdout=out, stderr=err
         )
-    finally:
-        stop_worker(worker)
 
     assert "Fetching 3 object(s) on the io queue" in out.getvalue()
     assert "completed" in out.getvalue()

@@ -335,21 +335,17 @@ def test_an_io_worker_downloads_the_url_the_api_queued(api_client, user, server,
     import time
 
     from config.celery import app
-    from tests.conftest import start_worker, stop_worker, wait_for_queues
+    from tests.conftest import sole_worker
 
     env = {"INGEST_DOWNLOAD_DIR": str(tmp_path / "worker-downloads"), "MEDIA_ROOT": str(tmp_path / "worker-media")}
-    worker = start_worker(queues="io", name="io-download", extra_env=env)
-    try:
-        wait_for_queues(["io"])
+    with sole_worker(queues="io", name="io-download", extra_env=env):
         response = api_client.post("/api/streams/ingest/", {"urls": [f"{server.url}/vod.m3u8"]}, format="json")
         assert response.status_code == 202, response.content
         (run_id,) = response.json()["pipeline_runs"]
         deadline = time.monotonic() + 120  # a bound on waiting, not a timing assertion
         while not PipelineRun.objects.get(id=run_id).is_finished and time.monotonic() < deadline:
             time.sleep(0.5)
-    finally:
-        stop_worker(worker)
-        app.control.purge()  # the analysis run the ingest queued has no cpu worker here
+    app.control.purge()  # the analysis run the ingest queued has no cpu worker here
 
     run = PipelineRun.objects.get(id=run_id)
     assert run.status == "completed", run.error
