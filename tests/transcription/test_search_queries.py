@@ -199,3 +199,21 @@ def test_within_one_stream_the_nearest_rows_are_exact(crowded, user):
     )
 
     assert [row_id for row_id, _ in found] == [row_id for row_id, _ in exact]
+
+
+def test_a_long_rows_embedding_stays_in_the_row_not_in_the_toast_table(db, user):
+    """Distances read from the table (exact search within a stream) must not cost a TOAST fetch per row."""
+    stream, clip = make_stream(user, "Long windows", day=dt.date(2026, 3, 1))
+    rng = np.random.default_rng(3)
+    words = ["".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz"), 9)) for _ in range(120)]
+    rows = add_rows(stream, clip, [" ".join(words)], vectors=rng.standard_normal((1, 384)).astype(np.float32))
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_column_toast_chunk_id(embedding), pg_column_toast_chunk_id(search_vector)"
+            " FROM transcription_searchchunk WHERE id = %s",
+            [rows[0].id],
+        )
+        embedding_chunk, text_index_chunk = cursor.fetchone()
+    assert text_index_chunk is not None  # the row was over the threshold: its tsvector went out of line
+    assert embedding_chunk is None
