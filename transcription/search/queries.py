@@ -3,8 +3,8 @@
 Two ranked lists, one round trip each, both over ``transcription_searchchunk`` alone (the owner is copied onto
 every row), both limited to rows made by the query's embedding model:
 
-- vector: cosine distance over ``embedding::vector(N)``, exactly the expression the partial HNSW index of
-  migration 0004 covers (``WHERE dimensions = N``), so the planner can use it. pgvector's iterative index scan
+- vector: cosine distance over ``embedding::halfvec(N)``, exactly the expression the partial HNSW index of
+  migration 0006 covers (``WHERE dimensions = N``), so the planner can use it. pgvector's iterative index scan
   (``relaxed_order``) keeps walking the graph while a filter (owner, series, dates) rejects rows, so a narrow
   filter still fills the list; the rows are re-sorted by distance here. Within one stream (a few thousand rows
   at most) every row is measured instead: exact, and faster than walking the whole graph for 1% of it.
@@ -41,9 +41,9 @@ MAX_LIMIT = 100
 # Each list brings at least this many candidates to the fusion: a hit ranked low by one list and high by the
 # other must be in both lists to be fused.
 MIN_CANDIDATES = 40
-# HNSW search breadth and the iterative scan's budget. benchmarks/search.py at 250k rows (m 16, ef_construction
-# 64, two builds): recall@10 0.943-0.945 at ef_search 100, 0.963-0.982 at 200.
-EF_SEARCH = 200
+# HNSW search breadth and the iterative scan's budget. benchmarks/search.py at 1M rows (halfvec, m 24,
+# ef_construction 128, migration 0006): recall@10 0.968 at ef_search 200, 0.988 at 400 (hybrid p95 25.4 ms).
+EF_SEARCH = 400
 MAX_SCAN_TUPLES = 20_000
 # The widening pass of full-text (any word of a plain query) ranks at most this many matching rows. Text mode
 # widens; hybrid does not by default: there the vector list already answers questions in other words, and
@@ -55,8 +55,8 @@ RRF_K = 60
 WEIGHTS = (1.0, 1.0)
 # A full-text row with only some of a plain query's words counts for this share of one with all of them.
 PARTIAL_MATCH = 0.3
-# The type the HNSW indexes of migration 0003 are built over (a cast of the dimensionless column).
-ANN_TYPE = "vector"
+# The type the HNSW indexes of migration 0006 are built over (a cast of the dimensionless column).
+ANN_TYPE = "halfvec"
 
 
 @dataclass(frozen=True)
@@ -128,11 +128,16 @@ def _where(owner_id: int, model_name: str, filters: SearchFilters) -> tuple[str,
 
 
 def vector_sql(dimensions: int, join: str, where: str) -> str:
-    """Nearest rows by cosine distance, over the exact expression the partial HNSW index is built on."""
+    """Nearest rows by cosine distance, over the exact expression the partial HNSW index is built on.
+
+    The index orders by half precision; the distance returned is measured on the row's full-precision
+    vector, so the caller's sort puts the candidates in their exact order.
+    """
     column = f"c.embedding::{ANN_TYPE}({dimensions})"
     probe = f"%s::{ANN_TYPE}({dimensions})"
+    exact = f"c.embedding::vector({dimensions}) <=> %s::vector({dimensions})"
     return (
-        f"SELECT c.id, {column} <=> {probe} AS distance FROM transcription_searchchunk c {join} "
+        f"SELECT c.id, {exact} AS distance FROM transcription_searchchunk c {join} "
         f"WHERE c.dimensions = {dimensions} AND {where} ORDER BY {column} <=> {probe} LIMIT %s"
     )
 
@@ -168,7 +173,7 @@ def vector_candidates(
         )
         cursor.execute(vector_sql(len(vector), join, where), [literal, *params, literal, count])
         rows = cursor.fetchall()
-    # relaxed_order may hand rows back slightly out of order.
+    # relaxed_order may hand rows back slightly out of order, and the index orders by half precision.
     return sorted(((row_id, float(distance)) for row_id, distance in rows), key=lambda row: row[1])
 
 
